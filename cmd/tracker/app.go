@@ -1,0 +1,332 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/tensiontracker/tracker/internal/config"
+	"github.com/tensiontracker/tracker/internal/feeds"
+	"github.com/tensiontracker/tracker/internal/ingest"
+	"github.com/tensiontracker/tracker/internal/metrics"
+	"github.com/tensiontracker/tracker/internal/scoring"
+	"github.com/tensiontracker/tracker/internal/store"
+	"github.com/tensiontracker/tracker/internal/web"
+)
+
+// App is the running daemon: every part wired from the config, with Run to
+// start it, Reload to apply a new config file and Close to stop it.
+type App struct {
+	ConfigPath    string
+	ListenAddress string // overrides the config's when set
+	Log           *slog.Logger
+	// FirstFetchNow fetches every feed at start-up instead of waiting for each schedule.
+	FirstFetchNow bool
+
+	mu        sync.Mutex // serialises reloads
+	cfg       *config.Config
+	cfgHash   [32]byte
+	token     string
+	db        *store.DB
+	reg       *prometheus.Registry
+	fetchM    *metrics.Fetch
+	reloadM   *metrics.Reload
+	collector *metrics.Collector
+	pipeline  *ingest.Pipeline
+	scheduler *ingest.Scheduler
+	rescorer  *ingest.Rescorer
+	server    *web.Server
+	bg        sync.WaitGroup
+	stopBG    context.CancelFunc
+}
+
+// Open loads the config, opens the store and wires the parts. It does not
+// start fetching or serving.
+func (a *App) Open(ctx context.Context) error {
+	cfg, data, err := loadConfig(a.ConfigPath)
+	if err != nil {
+		return err
+	}
+	scorer, err := newScorer(cfg)
+	if err != nil {
+		return fmt.Errorf("build scorer: %w", err)
+	}
+	token, err := readToken(cfg.Web.AdminTokenFile)
+	if err != nil {
+		return err
+	}
+	db, err := store.Open(ctx, cfg.Global.DatabasePath)
+	if err != nil {
+		return fmt.Errorf("open database: %w", err)
+	}
+	a.db = db
+	a.cfg, a.cfgHash, a.token = cfg, sha256.Sum256(data), token
+
+	a.reg = metrics.NewRegistry()
+	a.fetchM = metrics.NewFetch(a.reg)
+	a.reloadM = metrics.NewReload(a.reg)
+	a.collector = metrics.NewCollector(db, 20*time.Second, a.Log)
+	a.reg.MustRegister(a.collector)
+
+	fetcher := feeds.NewFetcher(fetcherOptions(cfg), nil)
+	a.pipeline = ingest.NewPipeline(fetcher, db, scorer, a.fetchM, a.Log, time.Duration(cfg.Global.MaxBackoff))
+	a.scheduler = ingest.NewScheduler(func(ctx context.Context, f config.Feed) ingest.Summary {
+		return a.pipeline.Run(ctx, f, ingest.RunOptions{})
+	}, a.Log, a.fetchM.Skipped)
+	a.rescorer = ingest.NewRescorer(db, a.Log)
+
+	if err := a.apply(ctx, cfg, scorer, nil); err != nil {
+		db.Close()
+		return err
+	}
+	a.reloadM.Succeeded(time.Now())
+	return nil
+}
+
+// Run starts the scheduler, the background jobs and the HTTP server, and
+// blocks until ctx is cancelled or the server fails.
+func (a *App) Run(ctx context.Context) error {
+	listen := a.cfg.Global.ListenAddress
+	if a.ListenAddress != "" {
+		listen = a.ListenAddress
+	}
+	a.server = web.New(web.Options{
+		Gatherer:   a.reg,
+		Registerer: a.reg,
+		Log:        a.Log,
+		Reload:     a.Reload,
+		AdminToken: a.adminToken,
+	})
+	if err := a.server.Listen(listen); err != nil {
+		return err
+	}
+	bgCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	a.stopBG = stop
+	a.scheduler.Start()
+	if a.FirstFetchNow {
+		a.scheduler.RunAll()
+	}
+	a.goBG(func() { a.pruneLoop(bgCtx) })
+	a.goBG(func() { a.watchConfig(bgCtx) })
+	a.goBG(func() { a.reloadOnSIGHUP(bgCtx) })
+	a.server.SetReady(true)
+	a.Log.Info("tracker started", "listen", a.server.Addr(), "config", a.ConfigPath,
+		"database", a.cfg.Global.DatabasePath, "feeds", len(a.cfg.Feeds))
+
+	errc := make(chan error, 1)
+	go func() { errc <- a.server.Serve() }()
+	select {
+	case <-ctx.Done():
+		a.Log.Info("shutting down")
+		return nil
+	case err := <-errc:
+		return err
+	}
+}
+
+// Addr is the HTTP server's bound address once Run has started it.
+func (a *App) Addr() string {
+	if a.server == nil {
+		return ""
+	}
+	return a.server.Addr()
+}
+
+// Close stops serving, cancels fetches in flight, waits for background jobs
+// and closes the database.
+func (a *App) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	var errs []error
+	if a.server != nil {
+		a.server.SetReady(false)
+		errs = append(errs, a.server.Shutdown(ctx))
+	}
+	if a.scheduler != nil {
+		errs = append(errs, a.scheduler.Stop(ctx))
+	}
+	if a.stopBG != nil {
+		a.stopBG()
+	}
+	if a.rescorer != nil {
+		a.rescorer.Stop()
+	}
+	a.bg.Wait()
+	if a.db != nil {
+		errs = append(errs, a.db.Close())
+	}
+	return errors.Join(errs...)
+}
+
+func (a *App) goBG(f func()) {
+	a.bg.Add(1)
+	go func() {
+		defer a.bg.Done()
+		f()
+	}()
+}
+
+func (a *App) adminToken() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.token
+}
+
+// Reload reads the config file again and applies it. On any error the
+// running config stays in force.
+func (a *App) Reload(ctx context.Context) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	err := a.reloadLocked(ctx)
+	if err != nil {
+		a.reloadM.Failed()
+		a.Log.Error("config reload rejected, previous config stays in force", "file", a.ConfigPath, "err", err)
+		return err
+	}
+	a.reloadM.Succeeded(time.Now())
+	return nil
+}
+
+func (a *App) reloadLocked(ctx context.Context) error {
+	cfg, data, err := loadConfig(a.ConfigPath)
+	if err != nil {
+		return err
+	}
+	scorer, err := newScorer(cfg)
+	if err != nil {
+		return fmt.Errorf("build scorer: %w", err)
+	}
+	token, err := readToken(cfg.Web.AdminTokenFile)
+	if err != nil {
+		return err
+	}
+	if cfg.Global.DatabasePath != a.cfg.Global.DatabasePath {
+		return fmt.Errorf("global.database_path changed from %s to %s: restart the tracker to switch databases", a.cfg.Global.DatabasePath, cfg.Global.DatabasePath)
+	}
+	if cfg.Global.ListenAddress != a.cfg.Global.ListenAddress {
+		a.Log.Warn("global.listen_address changes take effect at the next restart", "running", a.cfg.Global.ListenAddress, "configured", cfg.Global.ListenAddress)
+	}
+	if err := a.apply(ctx, cfg, scorer, a.cfg); err != nil {
+		return err
+	}
+	a.cfg, a.cfgHash, a.token = cfg, sha256.Sum256(data), token
+	a.Log.Info("config reloaded", "file", a.ConfigPath, "feeds", len(cfg.Feeds), "lexicon_version", scorer.Version())
+	return nil
+}
+
+// apply makes the running parts follow cfg. old is nil at start-up.
+func (a *App) apply(ctx context.Context, cfg *config.Config, scorer *scoring.Scorer, old *config.Config) error {
+	g := cfg.Global
+	if err := a.scheduler.Apply(cfg.Feeds, g.DefaultSchedule, time.Duration(g.ScheduleJitter), g.Concurrency); err != nil {
+		return err
+	}
+	if err := a.db.SyncFeeds(ctx, feedMetas(cfg)); err != nil {
+		return fmt.Errorf("record feeds in the database: %w", err)
+	}
+	if old != nil {
+		kept := make(map[string]bool, len(cfg.Feeds))
+		for _, f := range cfg.Feeds {
+			kept[f.Name] = true
+		}
+		for _, f := range old.Feeds {
+			if !kept[f.Name] {
+				a.fetchM.Forget(f.Name)
+			}
+		}
+	}
+	a.pipeline.SetScorer(scorer)
+	a.pipeline.SetMaxBackoff(time.Duration(g.MaxBackoff))
+
+	settings := collectorSettings(cfg, scorer)
+	prev := ""
+	if old != nil {
+		prev = a.rescorer.ExportedVersion()
+	}
+	// Metrics keep the old lexicon's scores until the stored articles have
+	// been re-scored with the new one, so dashboards never see a half-scored window.
+	a.rescorer.Start(scorer, time.Now().Add(-time.Duration(g.Retention)), prev, func(version string) {
+		s := settings
+		s.LexiconVersion = version
+		a.collector.SetSettings(s)
+	})
+	return nil
+}
+
+func collectorSettings(cfg *config.Config, scorer *scoring.Scorer) metrics.Settings {
+	s := metrics.Settings{LexiconVersion: scorer.Version(), Themes: scorer.Themes(), Watch: watchDyads(cfg)}
+	for _, w := range cfg.Global.Windows {
+		s.Windows = append(s.Windows, time.Duration(w))
+	}
+	for _, f := range cfg.Feeds {
+		s.Feeds = append(s.Feeds, metrics.FeedInfo{Name: f.Name, Lang: f.Lang, Country: f.Country, Weight: f.Weight})
+	}
+	return s
+}
+
+func watchDyads(cfg *config.Config) []scoring.Dyad {
+	out := make([]scoring.Dyad, 0, len(cfg.Watch.Dyads))
+	for _, d := range cfg.Watch.Dyads {
+		a, b, _ := strings.Cut(d, "-")
+		out = append(out, scoring.Dyad{A: a, B: b})
+	}
+	return out
+}
+
+func feedMetas(cfg *config.Config) []store.FeedMeta {
+	metas := make([]store.FeedMeta, len(cfg.Feeds))
+	for i, f := range cfg.Feeds {
+		metas[i] = store.FeedMeta{Name: f.Name, URL: f.URL, Lang: f.Lang, Country: f.Country, Weight: f.Weight}
+	}
+	return metas
+}
+
+func fetcherOptions(cfg *config.Config) feeds.Options {
+	g := cfg.Global
+	return feeds.Options{
+		Timeout:      time.Duration(g.HTTPTimeout),
+		MaxBodyBytes: int64(g.MaxBodySize),
+		UserAgent:    g.UserAgent,
+		FutureSkew:   time.Duration(g.FutureSkew),
+	}
+}
+
+func newScorer(cfg *config.Config) (*scoring.Scorer, error) {
+	return scoring.New(cfg.Lexicons, scoring.Options{Builtin: cfg.Lexicon.UseBuiltin()})
+}
+
+// loadConfig loads and validates the config file, returning its bytes too
+// (the file watcher compares them).
+func loadConfig(path string) (*config.Config, []byte, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read config: %w", err)
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, data, nil
+}
+
+func readToken(path string) (string, error) {
+	if path == "" {
+		return "", nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("read web.admin_token_file: %w", err)
+	}
+	tok := strings.TrimSpace(string(b))
+	if tok == "" {
+		return "", fmt.Errorf("web.admin_token_file %s is empty", path)
+	}
+	return tok, nil
+}

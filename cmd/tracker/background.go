@@ -1,0 +1,93 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+// pruneLoop deletes articles older than the retention period, shortly after
+// start-up and then hourly, in small batches so ingest is never held up.
+func (a *App) pruneLoop(ctx context.Context) {
+	t := time.NewTimer(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		a.mu.Lock()
+		retention := time.Duration(a.cfg.Global.Retention)
+		a.mu.Unlock()
+		before := time.Now().Add(-retention)
+		n, err := a.db.Prune(ctx, before, 1000)
+		if err != nil {
+			a.Log.Error("prune old articles", "before", before.UTC().Format(time.RFC3339), "err", err)
+		} else if n > 0 {
+			a.Log.Info("pruned old articles", "deleted", n, "before", before.UTC().Format(time.RFC3339))
+		}
+		t.Reset(time.Hour)
+	}
+}
+
+// configPollInterval is how often the config file is checked for changes.
+// Polling the content (not inotify) also sees the symlink swaps that
+// Kubernetes ConfigMaps and config-management tools do.
+const configPollInterval = 3 * time.Second
+
+// watchConfig reloads the config when the file's content changes and then
+// stays the same for one more poll (so an editor's partial writes are not
+// applied). A rejected content is not retried until it changes again.
+func (a *App) watchConfig(ctx context.Context) {
+	t := time.NewTicker(configPollInterval)
+	defer t.Stop()
+	var pending, rejected [32]byte
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		data, err := os.ReadFile(a.ConfigPath)
+		if err != nil {
+			continue // mid-replace or deleted: the running config stays
+		}
+		h := sha256.Sum256(data)
+		a.mu.Lock()
+		current := a.cfgHash
+		a.mu.Unlock()
+		if h == current || h == rejected {
+			pending = [32]byte{}
+			continue
+		}
+		if h != pending {
+			pending = h
+			continue
+		}
+		a.Log.Info("config file changed, reloading", "file", a.ConfigPath)
+		if err := a.Reload(ctx); err != nil {
+			rejected = h
+		}
+		pending = [32]byte{}
+	}
+}
+
+// reloadOnSIGHUP reloads the config on SIGHUP, as Prometheus does.
+func (a *App) reloadOnSIGHUP(ctx context.Context) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			a.Log.Info("SIGHUP received, reloading config", "file", a.ConfigPath)
+			_ = a.Reload(ctx) // logged and counted by Reload
+		}
+	}
+}

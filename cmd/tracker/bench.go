@@ -1,0 +1,291 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"html"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mmcdole/gofeed"
+
+	"github.com/tensiontracker/tracker/internal/config"
+	"github.com/tensiontracker/tracker/internal/demo"
+	"github.com/tensiontracker/tracker/internal/feeds"
+	"github.com/tensiontracker/tracker/internal/ingest"
+	"github.com/tensiontracker/tracker/internal/metrics"
+	"github.com/tensiontracker/tracker/internal/store"
+)
+
+// cmdBench measures the ingest pipeline: N loopback feeds of M items, one
+// cold cycle (everything new), one warm cycle (everything 304), and gofeed
+// alone parsing the same bodies as the reference. The feeds are served by a
+// child process (tracker bench-server) so this process's peak memory is the
+// tracker's own.
+func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("bench", stderr)
+	nFeeds := fs.Int("feeds", 2000, "number of loopback feeds")
+	nItems := fs.Int("items", 50, "items per feed")
+	conc := fs.Int("concurrency", 8, "feeds fetched at once (global.concurrency)")
+	dir := fs.String("dir", "", "directory for the benchmark database (default: a temporary directory)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	workDir := *dir
+	if workDir == "" {
+		d, err := os.MkdirTemp("", "tracker-bench-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(d)
+		workDir = d
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	srv := exec.CommandContext(ctx, self, "bench-server", "--feeds", strconv.Itoa(*nFeeds), "--items", strconv.Itoa(*nItems))
+	srv.Stderr = stderr
+	out, err := srv.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	if err := srv.Start(); err != nil {
+		return fmt.Errorf("start bench-server: %w", err)
+	}
+	defer func() { _ = srv.Process.Kill(); _ = srv.Wait() }()
+	addr, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		return fmt.Errorf("read bench-server address: %w", err)
+	}
+	base := "http://" + strings.TrimSpace(addr)
+
+	var feedsCfg strings.Builder
+	for i := range *nFeeds {
+		fmt.Fprintf(&feedsCfg, "  - {name: bench-%05d, url: %q}\n", i, fmt.Sprintf("%s/feed/%d", base, i))
+	}
+	cfgPath := filepath.Join(workDir, "bench.yaml")
+	cfgText := fmt.Sprintf("global:\n  database_path: %q\n  concurrency: %d\n  max_body_size: 8MiB\nfeeds:\n%s",
+		filepath.Join(workDir, "bench.db"), *conc, feedsCfg.String())
+	if err := os.WriteFile(cfgPath, []byte(cfgText), 0o644); err != nil {
+		return err
+	}
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		return err
+	}
+	scorer, err := newScorer(cfg)
+	if err != nil {
+		return err
+	}
+	db, err := store.Open(ctx, cfg.Global.DatabasePath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.SyncFeeds(ctx, feedMetas(cfg)); err != nil {
+		return err
+	}
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	p := ingest.NewPipeline(feeds.NewFetcher(fetcherOptions(cfg), nil), db, scorer, metrics.NewFetch(metrics.NewRegistry()), quiet, time.Hour)
+
+	cycle := func(name string) (time.Duration, error) {
+		start := time.Now()
+		sums := runAll(ctx, p, cfg.Feeds, *conc)
+		d := time.Since(start)
+		var nw, nm, failed int
+		var firstErr error
+		for _, s := range sums {
+			nw += s.New
+			switch s.Outcome {
+			case ingest.OutcomeNotModified:
+				nm++
+			case ingest.OutcomeError:
+				failed++
+				if firstErr == nil {
+					firstErr = s.Err
+				}
+			}
+		}
+		fmt.Fprintf(stdout, "%-16s %8.2fs  new articles %d, not modified %d, failed %d\n", name+" cycle:", d.Seconds(), nw, nm, failed)
+		if failed > 0 {
+			return d, fmt.Errorf("%s cycle: %d feeds failed, first: %w", name, failed, firstErr)
+		}
+		return d, nil
+	}
+	fmt.Fprintf(stdout, "tracker bench: %d feeds x %d items, concurrency %d, GOMAXPROCS %d\n", *nFeeds, *nItems, *conc, runtime.GOMAXPROCS(0))
+	cold, err := cycle("cold")
+	if err != nil {
+		return err
+	}
+	warm, err := cycle("warm")
+	if err != nil {
+		return err
+	}
+	peak := peakRSS()
+
+	// The reference: gofeed alone on the same bodies, as many at once as cores.
+	parse, err := parseOnly(*nFeeds, *nItems)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%-16s %8.2fs  (gofeed alone on the same bodies, %d workers)\n", "parse only:", parse.Seconds(), runtime.GOMAXPROCS(0))
+	fmt.Fprintf(stdout, "cold / parse-only ratio: %.2f (target <= 2)\n", cold.Seconds()/parse.Seconds())
+	fmt.Fprintf(stdout, "warm cycle: %.2fs (target < 2s)\n", warm.Seconds())
+	fmt.Fprintf(stdout, "peak RSS during the cycles: %.1f MB (target < 150 MB)\n", float64(peak)/1e6)
+	return nil
+}
+
+// peakRSS reads the process's peak resident set size (VmHWM) in bytes.
+func peakRSS() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return kb * 1024
+		}
+	}
+	return 0
+}
+
+func parseOnly(nFeeds, nItems int) (time.Duration, error) {
+	gen := newBenchGen()
+	workers := runtime.GOMAXPROCS(0)
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var firstErr error
+	var parsing time.Duration
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			parser := gofeed.NewParser()
+			var spent time.Duration
+			for i := range jobs {
+				body := gen.feed(i, nItems)
+				start := time.Now()
+				_, err := parser.Parse(bytes.NewReader(body))
+				spent += time.Since(start)
+				if err != nil {
+					mu.Lock()
+					firstErr = errors.Join(firstErr, err)
+					mu.Unlock()
+				}
+			}
+			mu.Lock()
+			parsing += spent
+			mu.Unlock()
+		}()
+	}
+	for i := range nFeeds {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	// Wall time of parsing alone, spread over the workers.
+	return parsing / time.Duration(workers), firstErr
+}
+
+// cmdBenchServer serves the benchmark feeds and prints its address on
+// stdout. Bodies are generated on request, deterministically, so the
+// server holds no large state; ETags make the second cycle all 304s.
+func cmdBenchServer(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("bench-server", stderr)
+	nFeeds := fs.Int("feeds", 2000, "number of feeds")
+	nItems := fs.Int("items", 50, "items per feed")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	gen := newBenchGen()
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /feed/{id}", func(w http.ResponseWriter, r *http.Request) {
+		id, err := strconv.Atoi(r.PathValue("id"))
+		if err != nil || id < 0 || id >= *nFeeds {
+			http.NotFound(w, r)
+			return
+		}
+		etag := fmt.Sprintf(`"bench-%d-%d"`, id, *nItems)
+		if r.Header.Get("If-None-Match") == etag {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.Header().Set("ETag", etag)
+		w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")
+		w.Write(gen.feed(id, *nItems))
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, ln.Addr().String())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		srv.Close()
+	}()
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// benchGen builds realistic feed bodies from the bundled demo articles:
+// each item mixes sentences of several articles, so texts differ as real
+// ones do (identical texts would all fall into one near-duplicate cluster).
+type benchGen struct {
+	sentences []string
+	titles    []string
+}
+
+func newBenchGen() *benchGen {
+	g := &benchGen{}
+	for _, a := range demo.Articles() {
+		g.titles = append(g.titles, a.Title)
+		for _, s := range strings.SplitAfter(a.Text, ". ") {
+			if s = strings.TrimSpace(s); len(s) > 20 {
+				g.sentences = append(g.sentences, s)
+			}
+		}
+	}
+	return g
+}
+
+func (g *benchGen) feed(id, nItems int) []byte {
+	h := fnv.New64a()
+	fmt.Fprintf(h, "feed-%d", id)
+	rng := rand.New(rand.NewPCG(h.Sum64(), uint64(id)))
+	base := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\"><channel><title>Bench feed %d</title><link>https://bench.invalid/%d/</link><description>Benchmark feed</description><language>en</language>\n", id, id)
+	for i := range nItems {
+		title := g.titles[rng.IntN(len(g.titles))]
+		var text strings.Builder
+		for range 6 + rng.IntN(4) {
+			text.WriteString(g.sentences[rng.IntN(len(g.sentences))])
+			text.WriteByte(' ')
+		}
+		fmt.Fprintf(&b, "<item><title>%s</title><link>https://bench.invalid/%d/%d</link><guid>bench-%d-%d</guid><pubDate>%s</pubDate><description>%s</description></item>\n",
+			html.EscapeString(title), id, i, id, i, base.Add(-time.Duration(i)*time.Minute).Format(time.RFC1123Z), html.EscapeString("<p>"+text.String()+"</p>"))
+	}
+	b.WriteString("</channel></rss>\n")
+	return b.Bytes()
+}

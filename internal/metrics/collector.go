@@ -1,0 +1,236 @@
+package metrics
+
+import (
+	"context"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/model"
+
+	"github.com/tensiontracker/tracker/internal/scoring"
+	"github.com/tensiontracker/tracker/internal/store"
+)
+
+// Store is what the collector reads at scrape time.
+type Store interface {
+	WindowStats(ctx context.Context, now time.Time, windows []time.Duration, lexiconVersion string, watch []scoring.Dyad) ([]store.WindowStats, error)
+	FeedStates(ctx context.Context) ([]store.FeedState, error)
+	LastArticleTime(ctx context.Context) (time.Time, error)
+}
+
+// FeedInfo is a configured feed as the collector labels it.
+type FeedInfo struct {
+	Name, Lang, Country string
+	Weight              float64
+}
+
+// Settings is the part of the configuration the collector needs. It is
+// replaced as a whole on config reload.
+type Settings struct {
+	Windows        []time.Duration
+	LexiconVersion string
+	Themes         []string
+	Watch          []scoring.Dyad
+	Feeds          []FeedInfo
+}
+
+// Collector reads the tension aggregates and feed state from the store on
+// every scrape and exposes them as constant metrics, so that nothing is
+// cached or mutated between scrapes.
+type Collector struct {
+	store    Store
+	timeout  time.Duration
+	now      func() time.Time
+	log      *slog.Logger
+	settings atomic.Pointer[Settings]
+
+	stories, storiesW, articles                 *prometheus.Desc
+	themeFlagged, themeFlaggedW, themeScoreSum  *prometheus.Desc
+	dyadStories, dyadStoriesW                   *prometheus.Desc
+	dyadThemeFlagged, dyadThemeFlaggedW         *prometheus.Desc
+	feedWindowArticles, feedThemeFlagged        *prometheus.Desc
+	feedInfo, feedWeight, feedUp                *prometheus.Desc
+	feedLastAttempt, feedLastSuccess, feedFails *prometheus.Desc
+	feedStored, lastArticle, lexiconInfo        *prometheus.Desc
+	scrapeSuccess, scrapeDuration               *prometheus.Desc
+}
+
+// NewCollector returns a collector reading from st; each scrape's store reads
+// are bounded by timeout. Call SetSettings before registering it.
+func NewCollector(st Store, timeout time.Duration, log *slog.Logger) *Collector {
+	d := func(name, help string, labels ...string) *prometheus.Desc {
+		return prometheus.NewDesc(name, help, labels, nil)
+	}
+	c := &Collector{
+		store: st, timeout: timeout, now: time.Now, log: log,
+
+		stories:            d("tracker_stories", "Stories (clusters of syndicated copies) published in the rolling window.", "window"),
+		storiesW:           d("tracker_stories_weighted", "Sum of story weights (max source weight among a story's feeds) of the stories published in the window.", "window"),
+		articles:           d("tracker_articles", "Articles (every syndicated copy) published in the rolling window.", "window"),
+		themeFlagged:       d("tracker_theme_stories_flagged", "Stories flagged for the theme in the window.", "theme", "window"),
+		themeFlaggedW:      d("tracker_theme_stories_flagged_weighted", "Sum of story weights of the stories flagged for the theme in the window.", "theme", "window"),
+		themeScoreSum:      d("tracker_theme_score_sum", "Sum of the theme's scores over the stories of the window (mean = this / tracker_stories).", "theme", "window"),
+		dyadStories:        d("tracker_dyad_stories", "Stories in the window whose parties include both countries of the watched dyad.", "dyad", "window"),
+		dyadStoriesW:       d("tracker_dyad_stories_weighted", "Sum of story weights of the dyad's stories in the window.", "dyad", "window"),
+		dyadThemeFlagged:   d("tracker_dyad_theme_stories_flagged", "Stories of the watched dyad flagged for the theme in the window.", "dyad", "theme", "window"),
+		dyadThemeFlaggedW:  d("tracker_dyad_theme_stories_flagged_weighted", "Sum of story weights of the dyad's stories flagged for the theme in the window.", "dyad", "theme", "window"),
+		feedWindowArticles: d("tracker_feed_window_articles", "Articles carried by the feed and published in the window.", "feed", "window"),
+		feedThemeFlagged:   d("tracker_feed_theme_articles_flagged", "Articles carried by the feed, published in the window and flagged for the theme.", "feed", "theme", "window"),
+		feedInfo:           d("tracker_feed_info", "Configured feed, with its language and home country.", "feed", "lang", "country"),
+		feedWeight:         d("tracker_feed_weight", "Configured source weight of the feed.", "feed"),
+		feedUp:             d("tracker_feed_up", "1 if the feed's last fetch attempt succeeded (200 or 304), 0 if it failed.", "feed"),
+		feedLastAttempt:    d("tracker_feed_last_attempt_timestamp_seconds", "Time of the feed's last fetch attempt.", "feed"),
+		feedLastSuccess:    d("tracker_feed_last_success_timestamp_seconds", "Time of the feed's last successful fetch (200 or 304).", "feed"),
+		feedFails:          d("tracker_feed_consecutive_failures", "Failed fetches of the feed since its last success.", "feed"),
+		feedStored:         d("tracker_feed_stored_articles", "Articles stored that the feed carried.", "feed"),
+		lastArticle:        d("tracker_last_article_timestamp_seconds", "When the newest stored article was first seen."),
+		lexiconInfo:        d("tracker_lexicon_info", "The lexicon version the exported scores come from.", "version"),
+		scrapeSuccess:      d("tracker_store_scrape_success", "1 if this scrape's reads from the store succeeded, 0 otherwise."),
+		scrapeDuration:     d("tracker_store_scrape_duration_seconds", "Time this scrape spent reading the store."),
+	}
+	c.settings.Store(&Settings{})
+	return c
+}
+
+// SetSettings replaces the settings used by the next scrapes.
+func (c *Collector) SetSettings(s Settings) { c.settings.Store(&s) }
+
+// Describe sends every descriptor the collector can emit.
+func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{
+		c.stories, c.storiesW, c.articles, c.themeFlagged, c.themeFlaggedW, c.themeScoreSum,
+		c.dyadStories, c.dyadStoriesW, c.dyadThemeFlagged, c.dyadThemeFlaggedW,
+		c.feedWindowArticles, c.feedThemeFlagged, c.feedInfo, c.feedWeight, c.feedUp,
+		c.feedLastAttempt, c.feedLastSuccess, c.feedFails, c.feedStored, c.lastArticle,
+		c.lexiconInfo, c.scrapeSuccess, c.scrapeDuration,
+	} {
+		ch <- d
+	}
+}
+
+// WindowLabel formats a window the way Prometheus writes durations ("1h", "6h", "1d").
+func WindowLabel(w time.Duration) string { return model.Duration(w).String() }
+
+// Collect reads the store and sends the current values.
+func (c *Collector) Collect(ch chan<- prometheus.Metric) {
+	s := c.settings.Load()
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
+	defer cancel()
+
+	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+	}
+	if s.LexiconVersion != "" {
+		gauge(c.lexiconInfo, 1, s.LexiconVersion)
+	}
+	for _, f := range s.Feeds {
+		gauge(c.feedInfo, 1, f.Name, f.Lang, f.Country)
+		gauge(c.feedWeight, f.Weight, f.Name)
+	}
+
+	ok := true
+	if err := c.collectWindows(ctx, ch, s); err != nil {
+		ok = false
+		c.log.Error("metrics: read window aggregates", "err", err)
+	}
+	if err := c.collectFeeds(ctx, ch, s); err != nil {
+		ok = false
+		c.log.Error("metrics: read feed state", "err", err)
+	}
+	if last, err := c.store.LastArticleTime(ctx); err != nil {
+		ok = false
+		c.log.Error("metrics: read last article time", "err", err)
+	} else if !last.IsZero() {
+		gauge(c.lastArticle, float64(last.UnixNano())/1e9)
+	}
+	gauge(c.scrapeSuccess, b2f(ok))
+	gauge(c.scrapeDuration, time.Since(start).Seconds())
+}
+
+func (c *Collector) collectWindows(ctx context.Context, ch chan<- prometheus.Metric, s *Settings) error {
+	if len(s.Windows) == 0 || s.LexiconVersion == "" {
+		return nil
+	}
+	stats, err := c.store.WindowStats(ctx, c.now(), s.Windows, s.LexiconVersion, s.Watch)
+	if err != nil {
+		return err
+	}
+	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+	}
+	for _, w := range stats {
+		win := WindowLabel(w.Window)
+		gauge(c.stories, float64(w.Stories), win)
+		gauge(c.storiesW, w.StoriesWeighted, win)
+		gauge(c.articles, float64(w.Articles), win)
+		// Every configured theme gets a series, zero when nothing matched, so
+		// that ratios and alerts see 0 rather than an absent series.
+		for _, theme := range s.Themes {
+			a := w.Themes[theme]
+			gauge(c.themeFlagged, float64(a.Flagged), theme, win)
+			gauge(c.themeFlaggedW, a.FlaggedWeighted, theme, win)
+			gauge(c.themeScoreSum, a.ScoreSum, theme, win)
+		}
+		for _, dy := range s.Watch {
+			key := dy.String()
+			da := w.Dyads[key]
+			gauge(c.dyadStories, float64(da.Stories), key, win)
+			gauge(c.dyadStoriesW, da.StoriesWeighted, key, win)
+			for _, theme := range s.Themes {
+				a := da.Themes[theme]
+				gauge(c.dyadThemeFlagged, float64(a.Flagged), key, theme, win)
+				gauge(c.dyadThemeFlaggedW, a.FlaggedWeighted, key, theme, win)
+			}
+		}
+		for _, f := range s.Feeds {
+			fw := w.Feeds[f.Name]
+			gauge(c.feedWindowArticles, float64(fw.Articles), f.Name, win)
+			for _, theme := range s.Themes {
+				gauge(c.feedThemeFlagged, float64(fw.Flagged[theme]), f.Name, theme, win)
+			}
+		}
+	}
+	return nil
+}
+
+func (c *Collector) collectFeeds(ctx context.Context, ch chan<- prometheus.Metric, s *Settings) error {
+	states, err := c.store.FeedStates(ctx)
+	if err != nil {
+		return err
+	}
+	byName := make(map[string]store.FeedState, len(states))
+	for _, st := range states {
+		byName[st.Name] = st
+	}
+	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+	}
+	for _, f := range s.Feeds {
+		st, ok := byName[f.Name]
+		if !ok {
+			continue
+		}
+		gauge(c.feedStored, float64(st.Articles), f.Name)
+		gauge(c.feedFails, float64(st.ConsecutiveFailures), f.Name)
+		if !st.LastAttempt.IsZero() {
+			gauge(c.feedLastAttempt, unixSeconds(st.LastAttempt), f.Name)
+			gauge(c.feedUp, b2f(st.LastStatus != "error"), f.Name)
+		}
+		if !st.LastSuccess.IsZero() {
+			gauge(c.feedLastSuccess, unixSeconds(st.LastSuccess), f.Name)
+		}
+	}
+	return nil
+}
+
+func unixSeconds(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}

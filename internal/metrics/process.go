@@ -1,0 +1,60 @@
+package metrics
+
+import (
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/tensiontracker/tracker/internal/version"
+)
+
+// Reload reports the outcome of configuration (re)loads.
+type Reload struct {
+	successful prometheus.Gauge
+	timestamp  prometheus.Gauge
+}
+
+// NewRegistry returns a registry holding the Go and process collectors and
+// tracker_build_info, the metrics every tracker process exports.
+func NewRegistry() *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	v := version.Get()
+	build := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name:        "tracker_build_info",
+		Help:        "A metric with a constant '1' value labeled by the tracker's version, revision and Go version.",
+		ConstLabels: prometheus.Labels{"version": v.Version, "revision": v.Revision, "goversion": v.GoVersion},
+	})
+	build.Set(1)
+	reg.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		build,
+	)
+	return reg
+}
+
+// NewReload creates the config reload metrics and registers them with reg.
+func NewReload(reg prometheus.Registerer) *Reload {
+	r := &Reload{
+		successful: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "tracker_config_last_reload_successful",
+			Help: "Whether the last configuration load or reload attempt succeeded (1) or was rejected (0).",
+		}),
+		timestamp: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "tracker_config_last_reload_success_timestamp_seconds",
+			Help: "Time of the last successful configuration load or reload.",
+		}),
+	}
+	reg.MustRegister(r.successful, r.timestamp)
+	return r
+}
+
+// Succeeded records a configuration applied at t.
+func (r *Reload) Succeeded(t time.Time) {
+	r.successful.Set(1)
+	r.timestamp.Set(float64(t.UnixNano()) / 1e9)
+}
+
+// Failed records a rejected configuration; the previous one stays in force.
+func (r *Reload) Failed() { r.successful.Set(0) }
