@@ -33,7 +33,8 @@ type App struct {
 
 	mu        sync.Mutex // serialises reloads
 	cfg       *config.Config
-	cfgHash   [32]byte
+	cfgHash   [32]byte // of the config and lexicon files in force
+	cfgFiles  []string
 	token     string
 	db        *store.DB
 	reg       *prometheus.Registry
@@ -48,10 +49,10 @@ type App struct {
 	stopBG    context.CancelFunc
 }
 
-// Open loads the config, opens the store and wires the parts. It does not
-// start fetching or serving.
+// Open loads the config, opens the store, wires the parts and binds the
+// listen address. It does not start fetching or serving.
 func (a *App) Open(ctx context.Context) error {
-	cfg, data, err := loadConfig(a.ConfigPath)
+	cfg, hash, err := loadConfig(a.ConfigPath)
 	if err != nil {
 		return err
 	}
@@ -59,7 +60,7 @@ func (a *App) Open(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("build scorer: %w", err)
 	}
-	token, err := readToken(cfg.Web.AdminTokenFile)
+	token, err := cfg.Web.ReadAdminToken()
 	if err != nil {
 		return err
 	}
@@ -68,7 +69,7 @@ func (a *App) Open(ctx context.Context) error {
 		return fmt.Errorf("open database: %w", err)
 	}
 	a.db = db
-	a.cfg, a.cfgHash, a.token = cfg, sha256.Sum256(data), token
+	a.cfg, a.cfgHash, a.cfgFiles, a.token = cfg, hash, cfg.Files(), token
 
 	a.reg = metrics.NewRegistry()
 	a.fetchM = metrics.NewFetch(a.reg)
@@ -88,13 +89,8 @@ func (a *App) Open(ctx context.Context) error {
 		return err
 	}
 	a.reloadM.Succeeded(time.Now())
-	return nil
-}
 
-// Run starts the scheduler, the background jobs and the HTTP server, and
-// blocks until ctx is cancelled or the server fails.
-func (a *App) Run(ctx context.Context) error {
-	listen := a.cfg.Global.ListenAddress
+	listen := cfg.Global.ListenAddress
 	if a.ListenAddress != "" {
 		listen = a.ListenAddress
 	}
@@ -106,8 +102,15 @@ func (a *App) Run(ctx context.Context) error {
 		AdminToken: a.adminToken,
 	})
 	if err := a.server.Listen(listen); err != nil {
+		db.Close()
 		return err
 	}
+	return nil
+}
+
+// Run starts the scheduler, the background jobs and the HTTP server, and
+// blocks until ctx is cancelled or the server fails.
+func (a *App) Run(ctx context.Context) error {
 	bgCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	a.stopBG = stop
 	a.scheduler.Start()
@@ -132,13 +135,8 @@ func (a *App) Run(ctx context.Context) error {
 	}
 }
 
-// Addr is the HTTP server's bound address once Run has started it.
-func (a *App) Addr() string {
-	if a.server == nil {
-		return ""
-	}
-	return a.server.Addr()
-}
+// Addr is the HTTP server's bound address once Open has bound it.
+func (a *App) Addr() string { return a.server.Addr() }
 
 // Close stops serving, cancels fetches in flight, waits for background jobs
 // and closes the database.
@@ -196,7 +194,7 @@ func (a *App) Reload(ctx context.Context) error {
 }
 
 func (a *App) reloadLocked(ctx context.Context) error {
-	cfg, data, err := loadConfig(a.ConfigPath)
+	cfg, hash, err := loadConfig(a.ConfigPath)
 	if err != nil {
 		return err
 	}
@@ -204,7 +202,7 @@ func (a *App) reloadLocked(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("build scorer: %w", err)
 	}
-	token, err := readToken(cfg.Web.AdminTokenFile)
+	token, err := cfg.Web.ReadAdminToken()
 	if err != nil {
 		return err
 	}
@@ -217,7 +215,7 @@ func (a *App) reloadLocked(ctx context.Context) error {
 	if err := a.apply(ctx, cfg, scorer, a.cfg); err != nil {
 		return err
 	}
-	a.cfg, a.cfgHash, a.token = cfg, sha256.Sum256(data), token
+	a.cfg, a.cfgHash, a.cfgFiles, a.token = cfg, hash, cfg.Files(), token
 	a.Log.Info("config reloaded", "file", a.ConfigPath, "feeds", len(cfg.Feeds), "lexicon_version", scorer.Version())
 	return nil
 }
@@ -302,31 +300,33 @@ func newScorer(cfg *config.Config) (*scoring.Scorer, error) {
 	return scoring.New(cfg.Lexicons, scoring.Options{Builtin: cfg.Lexicon.UseBuiltin()})
 }
 
-// loadConfig loads and validates the config file, returning its bytes too
-// (the file watcher compares them).
-func loadConfig(path string) (*config.Config, []byte, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, nil, fmt.Errorf("read config: %w", err)
-	}
+// loadConfig loads and validates the config file. The hash covers the
+// config and the lexicon files it references, so the file watcher notices
+// an edit to any of them.
+func loadConfig(path string) (*config.Config, [32]byte, error) {
 	cfg, err := config.Load(path)
 	if err != nil {
-		return nil, nil, err
+		return nil, [32]byte{}, err
 	}
-	return cfg, data, nil
+	h, err := hashFiles(path, cfg.Files()[1:])
+	if err != nil {
+		return nil, [32]byte{}, err
+	}
+	return cfg, h, nil
 }
 
-func readToken(path string) (string, error) {
-	if path == "" {
-		return "", nil
+// hashFiles hashes the config file and the given lexicon files together.
+func hashFiles(configPath string, others []string) ([32]byte, error) {
+	h := sha256.New()
+	for _, p := range append([]string{configPath}, others...) {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return [32]byte{}, fmt.Errorf("read %s: %w", p, err)
+		}
+		fmt.Fprintf(h, "%s\x00%d\x00", p, len(b))
+		h.Write(b)
 	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return "", fmt.Errorf("read web.admin_token_file: %w", err)
-	}
-	tok := strings.TrimSpace(string(b))
-	if tok == "" {
-		return "", fmt.Errorf("web.admin_token_file %s is empty", path)
-	}
-	return tok, nil
+	var sum [32]byte
+	copy(sum[:], h.Sum(nil))
+	return sum, nil
 }

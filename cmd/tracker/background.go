@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
 	"os"
 	"os/signal"
 	"syscall"
@@ -39,7 +38,8 @@ func (a *App) pruneLoop(ctx context.Context) {
 // Kubernetes ConfigMaps and config-management tools do.
 const configPollInterval = 3 * time.Second
 
-// watchConfig reloads the config when the file's content changes and then
+// watchConfig reloads the config when the content of the config file or of
+// a lexicon file it references changes and then
 // stays the same for one more poll (so an editor's partial writes are not
 // applied). A rejected content is not retried until it changes again.
 func (a *App) watchConfig(ctx context.Context) {
@@ -52,14 +52,13 @@ func (a *App) watchConfig(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		data, err := os.ReadFile(a.ConfigPath)
+		a.mu.Lock()
+		current, files := a.cfgHash, a.cfgFiles
+		a.mu.Unlock()
+		h, err := hashFiles(a.ConfigPath, files[1:])
 		if err != nil {
 			continue // mid-replace or deleted: the running config stays
 		}
-		h := sha256.Sum256(data)
-		a.mu.Lock()
-		current := a.cfgHash
-		a.mu.Unlock()
 		if h == current || h == rejected {
 			pending = [32]byte{}
 			continue
