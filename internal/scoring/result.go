@@ -19,8 +19,12 @@ type Result struct {
 	// Countries are the ISO 3166-1 alpha-2 codes (plus EU, XK) of the parties
 	// to the friction, most salient first.
 	Countries []string `json:"countries"`
-	// Dyads are the unordered pairs among Countries, each with A < B.
+	// Dyads are the unordered pairs among Countries, each with A < B, the
+	// pair of the two most salient parties first.
 	Dyads []Dyad `json:"dyads"`
+	// Mentions are all the countries the article names, parties or not,
+	// most salient first.
+	Mentions []string `json:"mentions,omitempty"`
 }
 
 // ThemeScore is one theme's score with its explanation.
@@ -40,7 +44,9 @@ type Match struct {
 	Term   string  `json:"term"` // the lexicon pattern, e.g. "tariff*" or "trade war"
 	Count  int     `json:"count"`
 	Weight float64 `json:"weight,omitempty"`
-	Spans  []Span  `json:"spans,omitempty"`
+	// Evidence is what the term added to the theme's evidence (see docs/scoring.md).
+	Evidence float64 `json:"evidence,omitempty"`
+	Spans    []Span  `json:"spans,omitempty"`
 }
 
 // Span locates a match in the original (not normalised) input: Field is
