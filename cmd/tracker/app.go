@@ -30,6 +30,9 @@ type App struct {
 	Log           *slog.Logger
 	// FirstFetchNow fetches every feed at start-up instead of waiting for each schedule.
 	FirstFetchNow bool
+	// ConfigPollInterval is how often the config files are checked for
+	// changes (default 3s).
+	ConfigPollInterval time.Duration
 
 	mu        sync.Mutex // serialises reloads
 	cfg       *config.Config
@@ -119,7 +122,8 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	a.goBG(func() { a.pruneLoop(bgCtx) })
 	a.goBG(func() { a.watchConfig(bgCtx) })
-	a.goBG(func() { a.reloadOnSIGHUP(bgCtx) })
+	hup := notifySIGHUP()
+	a.goBG(func() { a.reloadOnSIGHUP(bgCtx, hup) })
 	a.server.SetReady(true)
 	a.Log.Info("tracker started", "listen", a.server.Addr(), "config", a.ConfigPath,
 		"database", a.cfg.Global.DatabasePath, "feeds", len(a.cfg.Feeds))

@@ -33,17 +33,21 @@ func (a *App) pruneLoop(ctx context.Context) {
 	}
 }
 
-// configPollInterval is how often the config file is checked for changes.
-// Polling the content (not inotify) also sees the symlink swaps that
-// Kubernetes ConfigMaps and config-management tools do.
-const configPollInterval = 3 * time.Second
+// defaultConfigPollInterval is how often the config file is checked for
+// changes. Polling the content (not inotify) also sees the symlink swaps
+// that Kubernetes ConfigMaps and config-management tools do.
+const defaultConfigPollInterval = 3 * time.Second
 
 // watchConfig reloads the config when the content of the config file or of
 // a lexicon file it references changes and then
 // stays the same for one more poll (so an editor's partial writes are not
 // applied). A rejected content is not retried until it changes again.
 func (a *App) watchConfig(ctx context.Context) {
-	t := time.NewTicker(configPollInterval)
+	every := a.ConfigPollInterval
+	if every <= 0 {
+		every = defaultConfigPollInterval
+	}
+	t := time.NewTicker(every)
 	defer t.Stop()
 	var pending, rejected [32]byte
 	for {
@@ -75,10 +79,16 @@ func (a *App) watchConfig(ctx context.Context) {
 	}
 }
 
-// reloadOnSIGHUP reloads the config on SIGHUP, as Prometheus does.
-func (a *App) reloadOnSIGHUP(ctx context.Context) {
+// notifySIGHUP starts catching SIGHUP; it is called before the tracker
+// reports ready, so a SIGHUP sent after that never kills the process.
+func notifySIGHUP() chan os.Signal {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
+	return hup
+}
+
+// reloadOnSIGHUP reloads the config on SIGHUP, as Prometheus does.
+func (a *App) reloadOnSIGHUP(ctx context.Context, hup chan os.Signal) {
 	defer signal.Stop(hup)
 	for {
 		select {

@@ -17,6 +17,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -43,8 +44,20 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	nItems := fs.Int("items", 50, "items per feed")
 	conc := fs.Int("concurrency", 8, "feeds fetched at once (global.concurrency)")
 	dir := fs.String("dir", "", "directory for the benchmark database (default: a temporary directory)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the cycles to this file")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	workDir := *dir
 	if workDir == "" {
