@@ -112,7 +112,7 @@ func (w *windowAt) Collect(ch chan<- prometheus.Metric) {
 func writeBackfill(ctx context.Context, w io.Writer, coll *metrics.Collector, start, end time.Time, step time.Duration) (int, error) {
 	families := map[string]*dto.MetricFamily{}
 	n := 0
-	for t := start.Truncate(step); !t.After(end); t = t.Add(step) {
+	for t := start; !t.After(end); t = t.Add(step) {
 		if err := ctx.Err(); err != nil {
 			return n, err
 		}
