@@ -71,7 +71,7 @@ func NewCollector(st Store, timeout time.Duration, log *slog.Logger) *Collector 
 		articles:           d("tracker_articles", "Articles (every syndicated copy) published in the rolling window.", "window"),
 		themeFlagged:       d("tracker_theme_stories_flagged", "Stories flagged for the theme in the window.", "theme", "window"),
 		themeFlaggedW:      d("tracker_theme_stories_flagged_weighted", "Sum of story weights of the stories flagged for the theme in the window.", "theme", "window"),
-		themeScoreSum:      d("tracker_theme_score_sum", "Sum of the theme's scores over the stories of the window (mean = this / tracker_stories).", "theme", "window"),
+		themeScoreSum:      d("tracker_theme_stories_score", "Sum of the theme's scores over the stories of the window (mean = this / tracker_stories).", "theme", "window"),
 		dyadStories:        d("tracker_dyad_stories", "Stories in the window whose parties include both countries of the watched dyad.", "dyad", "window"),
 		dyadStoriesW:       d("tracker_dyad_stories_weighted", "Sum of story weights of the dyad's stories in the window.", "dyad", "window"),
 		dyadThemeFlagged:   d("tracker_dyad_theme_stories_flagged", "Stories of the watched dyad flagged for the theme in the window.", "dyad", "theme", "window"),
@@ -132,7 +132,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	}
 
 	ok := true
-	if err := c.collectWindows(ctx, ch, s); err != nil {
+	if err := c.collectWindows(ctx, ch, s, c.now()); err != nil {
 		ok = false
 		c.log.Error("metrics: read window aggregates", "err", err)
 	}
@@ -150,11 +150,19 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	gauge(c.scrapeDuration, time.Since(start).Seconds())
 }
 
-func (c *Collector) collectWindows(ctx context.Context, ch chan<- prometheus.Metric, s *Settings) error {
+// CollectWindowsAt sends the rolling-window gauges (tracker_stories,
+// tracker_theme_*, tracker_dyad_*, tracker_feed_window_articles...) as they
+// were at time at: the same series the live exporter serves, for backfilling
+// history.
+func (c *Collector) CollectWindowsAt(ctx context.Context, at time.Time, ch chan<- prometheus.Metric) error {
+	return c.collectWindows(ctx, ch, c.settings.Load(), at)
+}
+
+func (c *Collector) collectWindows(ctx context.Context, ch chan<- prometheus.Metric, s *Settings, now time.Time) error {
 	if len(s.Windows) == 0 || s.LexiconVersion == "" {
 		return nil
 	}
-	stats, err := c.store.WindowStats(ctx, c.now(), s.Windows, s.LexiconVersion, s.Watch)
+	stats, err := c.store.WindowStats(ctx, now, s.Windows, s.LexiconVersion, s.Watch)
 	if err != nil {
 		return err
 	}

@@ -51,7 +51,7 @@ func (s *Scorer) explain(res *Result, sc *scratch, nTitle, nMatches, nSpans, nNe
 					Evidence: math.Round(ev*1e4) / 1e4,
 					Spans:    spans[sp0:len(spans):len(spans)],
 				})
-				if term.anchor >= 0 {
+				if term.near() {
 					rules = append(rules, "near:"+term.id)
 				}
 			}
@@ -96,10 +96,12 @@ func (s *Scorer) explain(res *Result, sc *scratch, nTitle, nMatches, nSpans, nNe
 	}
 }
 
-// countries resolves place-name occurrences into countries (applying the
-// gazetteer's traps), ranks them by salience, and picks the parties to the
-// friction and their dyads.
-func (s *Scorer) countries(res *Result, sc *scratch, toks []token, nTitle int, titleSt, textSt fieldStats, flagged []bool, anyFlagged bool) {
+// resolvePlaces applies the gazetteer's traps to the place-name occurrences
+// (vetoing the ones that are not countries in this article) and resolves
+// ambiguous names to their alternative code when the article says so. It
+// runs before the near rules so that "@country" anchors see only real
+// country mentions.
+func (s *Scorer) resolvePlaces(sc *scratch, toks []token, nTitle int, titleSt, textSt fieldStats) {
 	if len(sc.places) == 0 {
 		return
 	}
@@ -178,12 +180,8 @@ func (s *Scorer) countries(res *Result, sc *scratch, toks []token, nTitle int, t
 		}
 	}
 
-	nc := len(s.codes)
-	sc.sal = resize(sc.sal, nc)
-	sc.first = resize(sc.first, nc)
-	sc.seen = sc.seen[:0]
-	for c := range sc.sal {
-		sc.sal[c] = -1
+	sc.first = resize(sc.first, len(s.codes))
+	for c := range sc.first {
 		sc.first[c] = -1
 	}
 	// Ambiguous names ("Congo") take their alternative code when the article
@@ -200,7 +198,20 @@ func (s *Scorer) countries(res *Result, sc *scratch, toks []token, nTitle int, t
 			o.code = alt
 		}
 	}
-	for c := range sc.first {
+}
+
+// countries ranks the resolved country mentions by salience and picks the
+// parties to the friction and their dyads.
+func (s *Scorer) countries(res *Result, sc *scratch, toks []token, nTitle int, flagged []bool, anyFlagged bool) {
+	if len(sc.places) == 0 {
+		return
+	}
+	nc := len(s.codes)
+	sc.sal = resize(sc.sal, nc)
+	sc.first = resize(sc.first, nc)
+	sc.seen = sc.seen[:0]
+	for c := range sc.sal {
+		sc.sal[c] = -1
 		sc.first[c] = -1
 	}
 

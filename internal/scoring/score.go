@@ -34,6 +34,14 @@ const (
 	salLead      = 1.5
 	salBody      = 1.0
 	salNearTheme = 0.5
+	// Minimum evidence for a flag: at least minTerms distinct terms, or one
+	// term of weight at least strongWeight (a phrase that alone names the
+	// friction). One ambiguous word repeated in title and text is not a story.
+	minTerms     = 2
+	strongWeight = 3.0
+	// ruleMinEvidence is the rule id explaining a score at or above the
+	// threshold that is not flagged for lack of distinct evidence.
+	ruleMinEvidence = "min-evidence"
 )
 
 // Special document languages.
@@ -81,6 +89,8 @@ type scratch struct {
 	first     []int32   // country index -> first mention token, -1 none
 	seen      []int16   // countries mentioned
 	evid      []float64 // per theme
+	distinct  []int     // per theme: live distinct terms
+	maxW      []float64 // per theme: heaviest live term
 	factor    []float64 // per theme
 	stop      []int
 	anchorAny []bool  // per anchor set: occurs in the article
@@ -183,6 +193,10 @@ func (s *Scorer) score(d Doc, sc *scratch) Result {
 		g = h
 	}
 
+	// Gazetteer traps before the near rules: "@country" anchors are country
+	// mentions that survived them.
+	s.resolvePlaces(sc, toks, nTitle, titleSt, textSt)
+
 	// 4. Span negatives remove the matches they overlap; near rules keep a
 	// term only with an anchor close by. Terms, negatives and anchors are in
 	// order of start token and no match is longer than the longest phrase,
@@ -214,7 +228,14 @@ func (s *Scorer) score(d Doc, sc *scratch) Result {
 			continue
 		}
 		ct := &s.themes[tm.theme].terms[tm.term]
-		if ct.anchor >= 0 && !anchorNear(sc.anchors, sc.anchorAny, ct.anchor, tm.start, tm.end, ct.within, maxLen) {
+		if !ct.near() {
+			continue
+		}
+		ok := ct.anchor >= 0 && anchorNear(sc.anchors, sc.anchorAny, ct.anchor, tm.start, tm.end, ct.within, maxLen)
+		if !ok && ct.nearCountry {
+			ok = countryNear(sc.places, tm.start, tm.end, ct.within, maxLen)
+		}
+		if !ok {
 			tm.dead = true
 		}
 	}
@@ -232,15 +253,22 @@ func (s *Scorer) score(d Doc, sc *scratch) Result {
 	})
 	sc.evid = resize(sc.evid, nThemes)
 	sc.factor = resize(sc.factor, nThemes)
+	sc.distinct = resize(sc.distinct, nThemes)
+	sc.maxW = resize(sc.maxW, nThemes)
 	for t := range sc.evid {
 		sc.evid[t] = 0
 		sc.factor[t] = 1
+		sc.distinct[t] = 0
+		sc.maxW[t] = 0
 	}
 	nMatches, nSpans := 0, 0
 	for i := 0; i < len(sc.terms); {
 		j, ev, n := s.termRun(sc.terms, i, nTitle)
 		if n > 0 {
-			sc.evid[sc.terms[i].theme] += ev
+			th := sc.terms[i].theme
+			sc.evid[th] += ev
+			sc.distinct[th]++
+			sc.maxW[th] = max(sc.maxW[th], s.themes[th].terms[sc.terms[i].term].weight)
 			nMatches++
 			nSpans += min(n, maxSpans)
 		}
@@ -289,19 +317,33 @@ func (s *Scorer) score(d Doc, sc *scratch) Result {
 	}
 	flagged := make([]bool, 0, 8)
 	anyFlagged := false
+	thin := 0 // themes over the threshold without enough distinct evidence
 	for t, ct := range s.themes {
 		x := sc.evid[t] / (halfEvidence * lengthNorm)
 		score := (1 - math.Exp2(-x)) * sc.factor[t]
 		score = math.Round(score*1e4) / 1e4
 		f := score >= ct.threshold && score > 0
+		if f && sc.distinct[t] < minTerms && sc.maxW[t] < strongWeight {
+			f = false
+			thin++
+		}
 		flagged = append(flagged, f)
 		anyFlagged = anyFlagged || f
 		res.Themes[ct.name] = ThemeScore{Score: score, Flagged: f, Matches: []Match{}}
 	}
 	s.explain(&res, sc, nTitle, nMatches, nSpans, nNegs)
+	if thin > 0 {
+		for t, ct := range s.themes {
+			ts := res.Themes[ct.name]
+			if !flagged[t] && ts.Score >= ct.threshold && ts.Score > 0 {
+				ts.Rules = append(ts.Rules, ruleMinEvidence)
+				res.Themes[ct.name] = ts
+			}
+		}
+	}
 
 	// 7. Countries: places after traps, salience, parties and dyads.
-	s.countries(&res, sc, toks, nTitle, titleSt, textSt, flagged, anyFlagged)
+	s.countries(&res, sc, toks, nTitle, flagged, anyFlagged)
 	return res
 }
 
@@ -361,6 +403,40 @@ func anchorNear(anchors []hit, any []bool, set int32, start, end, within, maxLen
 			dist = start - a.end + 1
 		case a.start >= end:
 			dist = a.start - end + 1
+		}
+		if dist <= within {
+			return true
+		}
+	}
+	return false
+}
+
+// countryNear reports whether a country mention (not vetoed by a trap, not
+// a blocker) occurs within `within` words of [start,end), or anywhere when
+// within is 0. places are in order of start token.
+func countryNear(places []placeOcc, start, end, within, maxLen int32) bool {
+	lo := int32(0)
+	if within > 0 {
+		lo = start - within - maxLen
+	}
+	i, _ := slices.BinarySearchFunc(places, lo, func(p placeOcc, v int32) int { return cmp.Compare(p.start, v) })
+	for ; i < len(places); i++ {
+		p := &places[i]
+		if within > 0 && p.start > end+within {
+			break
+		}
+		if p.code < 0 || p.vetoed {
+			continue
+		}
+		if within == 0 {
+			return true
+		}
+		var dist int32
+		switch {
+		case p.end <= start:
+			dist = start - p.end + 1
+		case p.start >= end:
+			dist = p.start - end + 1
 		}
 		if dist <= within {
 			return true

@@ -91,7 +91,18 @@ type cTerm struct {
 	weight  float64
 	anchor  int32 // anchor set of a near rule, -1 none
 	within  int32
+	// nearCountry: the near rule also accepts any country mention ("@country").
+	nearCountry bool
 }
+
+// NearCountry in a term's near list stands for any mention of a country in
+// the gazetteer (name, demonym, capital, metonym), after the gazetteer's
+// traps: {term: occupation, near: ["@country"], within: 8} counts
+// "occupation" only close to a country.
+const NearCountry = "@country"
+
+// near reports whether the term has a co-occurrence condition.
+func (t *cTerm) near() bool { return t.anchor >= 0 || t.nearCountry }
 
 type cNeg struct {
 	pattern string
@@ -292,13 +303,17 @@ func (c *compiler) compile(merged []*mergedTheme, names []gazName, traps []gazTr
 		for _, tm := range mt.terms {
 			term := cTerm{id: tm.ID, pattern: tm.Pattern, weight: tm.Weight, anchor: -1, within: int32(tm.Within)}
 			lang := c.lang(tm.Lang)
-			if len(tm.Near) > 0 {
-				term.anchor = int32(s.nAnchor)
-				s.nAnchor++
-				for _, np := range tm.Near {
-					if _, err := c.add(np, entry{kind: kAnchor, lang: lang, theme: int16(ti), ref: term.anchor}); err != nil {
-						return fmt.Errorf("%s:%d: themes.%s.terms %q: near: %w", tm.source, tm.Line, mt.name, tm.Pattern, err)
-					}
+			for _, np := range tm.Near {
+				if np == NearCountry {
+					term.nearCountry = true
+					continue
+				}
+				if term.anchor < 0 {
+					term.anchor = int32(s.nAnchor)
+					s.nAnchor++
+				}
+				if _, err := c.add(np, entry{kind: kAnchor, lang: lang, theme: int16(ti), ref: term.anchor}); err != nil {
+					return fmt.Errorf("%s:%d: themes.%s.terms %q: near: %w", tm.source, tm.Line, mt.name, tm.Pattern, err)
 				}
 			}
 			if _, err := c.add(tm.Pattern, entry{kind: kTerm, lang: lang, theme: int16(ti), ref: int32(len(ct.terms))}); err != nil {
