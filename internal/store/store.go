@@ -1,0 +1,200 @@
+// Package store keeps feeds, articles, their scores and near-duplicate
+// clusters in one SQLite file (modernc.org/sqlite, pure Go), and computes the
+// rolling-window aggregates the metrics collector serves.
+//
+// Connection discipline: all writes go through a single writer connection
+// that begins IMMEDIATE transactions, so writers queue in Go instead of
+// failing with SQLITE_BUSY half-way; reads use a separate pool of query-only
+// connections, which WAL mode lets run concurrently with the writer. Every
+// connection gets its pragmas from the DSN, so a connection the pool opens
+// later is configured exactly like the first.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// ErrNotFound is returned when a named feed or an article does not exist.
+var ErrNotFound = errors.New("not found")
+
+// ErrSchemaTooNew is returned by Open when the database was migrated by a
+// newer tracker than this one: its tables may mean things this binary does
+// not know, so it refuses to touch them.
+var ErrSchemaTooNew = errors.New("database schema is newer than this binary")
+
+// readers is the size of the read pool: enough for a scrape, an explorer
+// request and a re-scoring batch at once on a small machine.
+const readers = 4
+
+// busyTimeout is how long a connection waits for a lock held by another
+// process (a second tracker, a sqlite3 shell) before failing.
+const busyTimeout = 10 * time.Second
+
+// DB is an open tracker database. It is safe for concurrent use.
+type DB struct {
+	path string
+	w    *sql.DB // exactly one connection: all writes
+	r    *sql.DB // query-only pool: all reads
+
+	// saveMu serialises SaveFetch calls (the writer would anyway) and
+	// guards lsh, the near-duplicate index of recent articles.
+	saveMu sync.Mutex
+	lsh    *lshIndex
+
+	// afterArticle, when set (tests only), runs inside SaveFetch's
+	// transaction after the i-th article has been written; an error aborts
+	// the transaction as a failing statement would.
+	afterArticle func(i int) error
+}
+
+// Open opens the database at path, creating it and its parent directory when
+// missing, and applies pending migrations.
+func Open(ctx context.Context, path string) (*DB, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(abs), 0o750); err != nil {
+		return nil, fmt.Errorf("open database %s: %w", abs, err)
+	}
+
+	w, err := sql.Open("sqlite", dsn(abs, false))
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", abs, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open database %s: %w", abs, err)
+	}
+	if err := migrate(ctx, w); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("migrate database %s: %w", abs, err)
+	}
+
+	// The readers open after the writer has switched the file to WAL, so
+	// their journal_mode pragma finds it already set.
+	r, err := sql.Open("sqlite", dsn(abs, true))
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open database %s: %w", abs, err)
+	}
+	r.SetMaxOpenConns(readers)
+	r.SetMaxIdleConns(readers)
+	if err := r.PingContext(ctx); err != nil {
+		r.Close()
+		w.Close()
+		return nil, fmt.Errorf("open database %s: %w", abs, err)
+	}
+	db := &DB{path: abs, w: w, r: r}
+	if db.lsh, err = loadLSH(ctx, w); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open database %s: %w", abs, err)
+	}
+	return db, nil
+}
+
+// loadLSH rebuilds the near-duplicate index from the signatures of the
+// articles published within lshKeep of the newest one.
+func loadLSH(ctx context.Context, w *sql.DB) (*lshIndex, error) {
+	x := newLSHIndex()
+	rows, err := w.QueryContext(ctx, `SELECT id, published_ms, minhash FROM articles
+		WHERE minhash IS NOT NULL AND published_ms >= (SELECT MAX(published_ms) FROM articles) - ?
+		ORDER BY id`, lshKeep)
+	if err != nil {
+		return nil, fmt.Errorf("load near-duplicate index: %w", err)
+	}
+	defer rows.Close()
+	var blob []byte
+	for rows.Next() {
+		var a lshArticle
+		if err := rows.Scan(&a.id, &a.published, &blob); err != nil {
+			return nil, fmt.Errorf("load near-duplicate index: %w", err)
+		}
+		sig, err := signatureFromBytes(blob)
+		if err != nil {
+			return nil, fmt.Errorf("load near-duplicate index: article %d: %w", a.id, err)
+		}
+		a.keys = sig.bandKeys()
+		x.add(a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("load near-duplicate index: %w", err)
+	}
+	return x, nil
+}
+
+// dsn builds the connection string for the database file at abs. The path is
+// a URI path (percent-escaped) so that names with '?', '#' or '%' work.
+func dsn(abs string, readOnly bool) string {
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "foreign_keys(ON)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	if readOnly {
+		// query_only rather than mode=ro: any write through a reader is
+		// still an error, without mode=ro's conditions on opening a WAL
+		// file (its -shm file must exist or be creatable).
+		q.Add("_pragma", "query_only(1)")
+		// Enough page cache for the recent rows a scrape reads (the default
+		// 2 MB is re-read from the OS on every scrape).
+		q.Add("_pragma", "cache_size(-8000)")
+	} else {
+		q.Set("_txlock", "immediate")
+		// The writer's inserts touch the tails of a dozen indexes.
+		q.Add("_pragma", "cache_size(-16000)")
+	}
+	u := url.URL{Scheme: "file", Path: abs, RawQuery: q.Encode()}
+	return u.String()
+}
+
+// Close checkpoints the write-ahead log into the database file, so the file
+// is complete on its own, and closes both pools.
+func (db *DB) Close() error {
+	errR := db.r.Close()
+	// Nothing else can be running once the readers are closed: TRUNCATE
+	// leaves an empty -wal behind.
+	_, errC := db.w.ExecContext(context.Background(), "PRAGMA wal_checkpoint(TRUNCATE)")
+	if errC != nil {
+		errC = fmt.Errorf("checkpoint %s: %w", db.path, errC)
+	}
+	errW := db.w.Close()
+	return errors.Join(errR, errC, errW)
+}
+
+// Path returns the absolute path of the database file.
+func (db *DB) Path() string { return db.path }
+
+// ms converts a time to the stored form: Unix milliseconds, 0 for the zero time.
+func ms(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+// fromMS converts a stored time back; 0 (or anything before 1970) is the zero time.
+func fromMS(v int64) time.Time {
+	if v <= 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(v).UTC()
+}
+
+// rollback ends a transaction that did not commit; its error is of no
+// interest next to the one that caused it.
+func rollback(tx *sql.Tx) { _ = tx.Rollback() }
