@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -44,6 +45,7 @@ type App struct {
 	fetchM    *metrics.Fetch
 	reloadM   *metrics.Reload
 	collector *metrics.Collector
+	scorer    atomic.Pointer[scoring.Scorer] // the scorer in force
 	pipeline  *ingest.Pipeline
 	scheduler *ingest.Scheduler
 	rescorer  *ingest.Rescorer
@@ -97,12 +99,20 @@ func (a *App) Open(ctx context.Context) error {
 	if a.ListenAddress != "" {
 		listen = a.ListenAddress
 	}
+	explorer := web.NewExplorer(db, web.ExplorerOptions{
+		Log:            a.Log,
+		LexiconVersion: a.rescorer.ExportedVersion,
+		Themes:         func() []string { return a.scorer.Load().Themes() },
+		AdminToken:     a.adminToken,
+		ExternalURL:    cfg.Web.ExternalURL,
+	})
 	a.server = web.New(web.Options{
 		Gatherer:   a.reg,
 		Registerer: a.reg,
 		Log:        a.Log,
 		Reload:     a.Reload,
 		AdminToken: a.adminToken,
+		Extra:      explorer.Register,
 	})
 	if err := a.server.Listen(listen); err != nil {
 		db.Close()
@@ -245,6 +255,7 @@ func (a *App) apply(ctx context.Context, cfg *config.Config, scorer *scoring.Sco
 		}
 	}
 	a.pipeline.SetScorer(scorer)
+	a.scorer.Store(scorer)
 	a.pipeline.SetMaxBackoff(time.Duration(g.MaxBackoff))
 
 	settings := collectorSettings(cfg, scorer)

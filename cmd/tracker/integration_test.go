@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -251,6 +253,19 @@ func TestDaemonServesMetrics(t *testing.T) {
 		t.Errorf("metrics lack tracker_lexicon_info")
 	}
 	promtoolCheckMetrics(t, body)
+
+	// The article list behind a Grafana panel, with the time range as
+	// Grafana's data links send it (epoch milliseconds).
+	from, to := fx.now.Add(-6*time.Hour).UnixMilli(), fx.now.Add(time.Minute).UnixMilli()
+	code, page := get(t, fmt.Sprintf("%s/articles?theme=security&dyad=CN-TW&flagged=1&from=%d&to=%d", base, from, to))
+	if code != http.StatusOK || !strings.Contains(page, "Taiwan scrambles jets") || strings.Contains(page, "Line of Control") {
+		t.Errorf("GET /articles for security CN-TW = %d; want the Taiwan story only:\n%.2000s", code, page)
+	}
+	code, page = get(t, fmt.Sprintf("%s/api/v1/articles?theme=security&flagged=1&from=%d&to=%d", base, from, to))
+	var list struct{ Total int }
+	if err := json.Unmarshal([]byte(page), &list); code != http.StatusOK || err != nil || list.Total != 3 {
+		t.Errorf("GET /api/v1/articles security = %d (%v), total %d, want 3", code, err, list.Total)
+	}
 
 	// State-changing endpoints are refused without a configured token.
 	resp, err := http.Post(base+"/-/reload", "", nil)

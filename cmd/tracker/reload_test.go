@@ -143,7 +143,7 @@ func TestReload(t *testing.T) {
 
 	// File watch: a good edit adds a feed (a copy of the Asia feed under
 	// another name) and a custom theme; it is applied without a restart.
-	good := base + "themes:\n  football:\n    threshold: 0.1\n    terms:\n      - {term: striker, weight: 5}\n      - {term: transfer deadline, weight: 5}\n"
+	good := base + "themes:\n  airpower:\n    threshold: 0.1\n    terms:\n      - {term: fighter jets, weight: 5}\n      - {term: warplanes, weight: 5}\n"
 	good = strings.Replace(good, "feeds:\n", "feeds:\n  - {name: asia-mirror, url: \""+fx.URL+"/feeds/asia.atom?via=mirror\", schedule: \"@every 1s\"}\n", 1)
 	write(good)
 	waitFor(t, "the watcher to apply the new config", func() bool {
@@ -165,8 +165,8 @@ func TestReload(t *testing.T) {
 		v := lexiconVersion(t, url)
 		return v != "" && v != version0
 	})
-	if v, _ := metricOf(t, url, "tracker_theme_stories_flagged", map[string]string{"theme": "football", "window": "1d"}); v != 1 {
-		t.Errorf("football stories flagged after re-scoring = %v, want 1 (the transfer story)", v)
+	if v, _ := metricOf(t, url, "tracker_theme_stories_flagged", map[string]string{"theme": "airpower", "window": "1d"}); v != 1 {
+		t.Errorf("airpower stories flagged after re-scoring = %v, want 1 (the Taiwan story)", v)
 	}
 	if v, _ := metricOf(t, url, "tracker_theme_stories_flagged", map[string]string{"theme": "security", "window": "1d"}); v != 3 {
 		t.Errorf("security stories flagged after re-scoring = %v, want 3 as before", v)
