@@ -87,7 +87,7 @@ func (a *App) Open(ctx context.Context) error {
 	a.scheduler = ingest.NewScheduler(func(ctx context.Context, f config.Feed) ingest.Summary {
 		return a.pipeline.Run(ctx, f, ingest.RunOptions{})
 	}, a.Log, a.fetchM.Skipped)
-	a.rescorer = ingest.NewRescorer(db, a.Log)
+	a.rescorer = ingest.NewRescorer(db, a.Log, metrics.NewRescore(a.reg))
 
 	if err := a.apply(ctx, cfg, scorer, nil); err != nil {
 		db.Close()

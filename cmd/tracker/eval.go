@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 
+	"github.com/tensiontracker/tracker/internal/config"
 	"github.com/tensiontracker/tracker/internal/eval"
 )
 
@@ -15,8 +17,9 @@ func cmdEval(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("eval", stderr)
 	cfgPath := fs.String("config.file", "", "configuration file whose lexicon to evaluate (default: the built-in lexicon; config.yaml when present)")
 	asJSON := fs.Bool("json", false, "print the reports as JSON")
+	audited := fs.Bool("audited", false, "judge the lexicon on the articles analysts labelled in the database (global.database_path) instead of on labelled sets")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: tracker eval [--config.file F] [--json] [SET.jsonl ...]\n\nDefault sets: %v\n\n", defaultEvalSets)
+		fmt.Fprintf(stderr, "Usage: tracker eval [--config.file F] [--json] [SET.jsonl ...]\n       tracker eval --audited [--config.file F]\n\nDefault sets: %v\n\n", defaultEvalSets)
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {
@@ -25,6 +28,21 @@ func cmdEval(args []string, stdout, stderr io.Writer) error {
 	sets := fs.Args()
 	if len(sets) == 0 {
 		sets = defaultEvalSets
+	}
+	if *audited {
+		path := *cfgPath
+		if path == "" {
+			path = "config.yaml"
+		}
+		cfg, err := config.Load(path)
+		if err != nil {
+			return err
+		}
+		scorer, err := newScorer(cfg)
+		if err != nil {
+			return err
+		}
+		return evalAudited(context.Background(), stdout, cfg, scorer)
 	}
 	scorer, err := scorerFor(*cfgPath)
 	if err != nil {

@@ -24,7 +24,8 @@ Commands:
   fetch --once   fetch every feed once, score, store, print a summary table
   check-config   validate the config file and print every problem
   score          score JSON Lines articles from files or stdin (no database)
-  eval           print precision/recall/F1 of the scorer on labelled sets
+  eval           print precision/recall/F1 of the scorer on labelled sets or audited articles
+  rescore        score stored articles with the configured lexicon now
   backfill       write stored history as OpenMetrics for promtool tsdb create-blocks-from
   demo           serve bundled sample feeds on loopback and run the tracker on them
   bench          measure a cold and a warm fetch cycle over N loopback feeds
@@ -69,6 +70,8 @@ func runMain(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		err = cmdScore(args, stdin, stdout, stderr)
 	case "eval":
 		err = cmdEval(args, stdout, stderr)
+	case "rescore":
+		err = cmdRescore(ctx, args, stdout, stderr)
 	case "backfill":
 		err = cmdBackfill(ctx, args, stdout, stderr)
 	case "demo":

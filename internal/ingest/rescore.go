@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tensiontracker/tracker/internal/metrics"
 	"github.com/tensiontracker/tracker/internal/scoring"
 	"github.com/tensiontracker/tracker/internal/store"
 )
@@ -20,8 +21,9 @@ type RescoreStore interface {
 // lexicon version, in the background and at a bounded rate, and says when
 // the metrics may switch to that version.
 type Rescorer struct {
-	store RescoreStore
-	log   *slog.Logger
+	store   RescoreStore
+	log     *slog.Logger
+	metrics *metrics.Rescore
 	// batch and pause bound the rate: at most batch articles per pause.
 	batch int
 	pause time.Duration
@@ -33,8 +35,8 @@ type Rescorer struct {
 }
 
 // NewRescorer returns an idle rescorer.
-func NewRescorer(st RescoreStore, log *slog.Logger) *Rescorer {
-	return &Rescorer{store: st, log: log, batch: 200, pause: 100 * time.Millisecond}
+func NewRescorer(st RescoreStore, log *slog.Logger, m *metrics.Rescore) *Rescorer {
+	return &Rescorer{store: st, log: log, metrics: m, batch: 200, pause: 100 * time.Millisecond}
 }
 
 // ExportedVersion is the lexicon version whose scores the metrics use now.
@@ -64,9 +66,11 @@ func (r *Rescorer) Start(sc Scorer, since time.Time, prev string, publish func(v
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel, r.done = cancel, make(chan struct{})
+	r.metrics.Active(true)
 	go func() {
 		defer close(r.done)
-		n, err := r.run(ctx, sc, since)
+		defer r.metrics.Active(false)
+		n, err := r.Run(ctx, sc, since)
 		if err != nil {
 			if ctx.Err() == nil {
 				r.log.Error("re-scoring stopped", "lexicon_version", version, "rescored", n, "err", err)
@@ -107,7 +111,11 @@ func (r *Rescorer) Wait() {
 	}
 }
 
-func (r *Rescorer) run(ctx context.Context, sc Scorer, since time.Time) (int, error) {
+// Run scores, in batches and at the rescorer's bounded rate, every stored
+// article published after since that has no score under sc's version, and
+// returns how many it scored. Start runs it in the background; `tracker
+// rescore` runs it directly.
+func (r *Rescorer) Run(ctx context.Context, sc Scorer, since time.Time) (int, error) {
 	version, total := sc.Version(), 0
 	for {
 		arts, err := r.store.ArticlesNeedingScore(ctx, version, since, r.batch)
@@ -125,6 +133,7 @@ func (r *Rescorer) run(ctx context.Context, sc Scorer, since time.Time) (int, er
 			return total, err
 		}
 		total += len(arts)
+		r.metrics.Rescored(len(arts))
 		if total%5000 < len(arts) {
 			r.log.Info("re-scoring in progress", "lexicon_version", version, "rescored", total)
 		}

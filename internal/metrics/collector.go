@@ -18,6 +18,7 @@ type Store interface {
 	WindowStats(ctx context.Context, now time.Time, windows []time.Duration, lexiconVersion string, watch []scoring.Dyad) ([]store.WindowStats, error)
 	FeedStates(ctx context.Context) ([]store.FeedState, error)
 	LastArticleTime(ctx context.Context) (time.Time, error)
+	AuditStats(ctx context.Context, lexiconVersion string) (map[string]store.AuditAgg, error)
 }
 
 // FeedInfo is a configured feed as the collector labels it.
@@ -55,6 +56,7 @@ type Collector struct {
 	feedLastAttempt, feedLastSuccess, feedFails *prometheus.Desc
 	feedStored, lastArticle, lexiconInfo        *prometheus.Desc
 	scrapeSuccess, scrapeDuration               *prometheus.Desc
+	auditReviewed, auditConfirmed, auditMissed  *prometheus.Desc
 }
 
 // NewCollector returns a collector reading from st; each scrape's store reads
@@ -87,6 +89,9 @@ func NewCollector(st Store, timeout time.Duration, log *slog.Logger) *Collector 
 		feedStored:         d("tracker_feed_stored_articles", "Articles stored that the feed carried.", "feed"),
 		lastArticle:        d("tracker_last_article_timestamp_seconds", "When the newest stored article was first seen."),
 		lexiconInfo:        d("tracker_lexicon_info", "The lexicon version the exported scores come from.", "version"),
+		auditReviewed:      d("tracker_audit_flags_reviewed", "Audited articles the exported lexicon version flags for the theme (analysts' labels).", "theme"),
+		auditConfirmed:     d("tracker_audit_flags_confirmed", "Of the audited flags of the exported lexicon version, those the labels confirm (precision = confirmed / reviewed).", "theme"),
+		auditMissed:        d("tracker_audit_flags_missed", "Audited articles the theme applies to that the exported lexicon version does not flag (recall = confirmed / (confirmed + missed)).", "theme"),
 		scrapeSuccess:      d("tracker_store_scrape_success", "1 if this scrape's reads from the store succeeded, 0 otherwise."),
 		scrapeDuration:     d("tracker_store_scrape_duration_seconds", "Time this scrape spent reading the store."),
 	}
@@ -104,7 +109,7 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 		c.dyadStories, c.dyadStoriesW, c.dyadThemeFlagged, c.dyadThemeFlaggedW,
 		c.feedWindowArticles, c.feedThemeFlagged, c.feedInfo, c.feedWeight, c.feedUp,
 		c.feedLastAttempt, c.feedLastSuccess, c.feedFails, c.feedStored, c.lastArticle,
-		c.lexiconInfo, c.scrapeSuccess, c.scrapeDuration,
+		c.lexiconInfo, c.scrapeSuccess, c.scrapeDuration, c.auditReviewed, c.auditConfirmed, c.auditMissed,
 	} {
 		ch <- d
 	}
@@ -145,6 +150,19 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		c.log.Error("metrics: read last article time", "err", err)
 	} else if !last.IsZero() {
 		gauge(c.lastArticle, float64(last.UnixNano())/1e9)
+	}
+	if s.LexiconVersion != "" {
+		audit, err := c.store.AuditStats(ctx, s.LexiconVersion)
+		if err != nil {
+			ok = false
+			c.log.Error("metrics: read audit labels", "err", err)
+		}
+		for _, theme := range s.Themes {
+			a := audit[theme]
+			gauge(c.auditReviewed, float64(a.Reviewed), theme)
+			gauge(c.auditConfirmed, float64(a.Confirmed), theme)
+			gauge(c.auditMissed, float64(a.Missed), theme)
+		}
 	}
 	gauge(c.scrapeSuccess, b2f(ok))
 	gauge(c.scrapeDuration, time.Since(start).Seconds())

@@ -58,3 +58,37 @@ func (r *Reload) Succeeded(t time.Time) {
 
 // Failed records a rejected configuration; the previous one stays in force.
 func (r *Reload) Failed() { r.successful.Set(0) }
+
+// Rescore reports background re-scoring after a lexicon change.
+type Rescore struct {
+	articles   prometheus.Counter
+	inProgress prometheus.Gauge
+}
+
+// NewRescore creates the re-scoring metrics and registers them with reg.
+func NewRescore(reg prometheus.Registerer) *Rescore {
+	r := &Rescore{
+		articles: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tracker_rescore_articles_total",
+			Help: "Stored articles re-scored after a lexicon change.",
+		}),
+		inProgress: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "tracker_rescore_in_progress",
+			Help: "1 while stored articles are being re-scored with a new lexicon version.",
+		}),
+	}
+	reg.MustRegister(r.articles, r.inProgress)
+	return r
+}
+
+// Rescored counts n articles re-scored.
+func (r *Rescore) Rescored(n int) { r.articles.Add(float64(n)) }
+
+// Active says whether re-scoring is running.
+func (r *Rescore) Active(on bool) {
+	if on {
+		r.inProgress.Set(1)
+	} else {
+		r.inProgress.Set(0)
+	}
+}
