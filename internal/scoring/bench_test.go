@@ -108,6 +108,9 @@ func allPatterns(t testing.TB) []string {
 	t.Helper()
 	set := map[string]bool{}
 	addP := func(p string) {
+		if p == NearCountry {
+			return // stands for the gazetteer names, which are listed anyway
+		}
 		p = strings.ToLower(strings.TrimSuffix(strings.TrimPrefix(p, "^"), "*"))
 		if p = strings.TrimSpace(p); p != "" {
 			set[p] = true

@@ -17,9 +17,15 @@ func span(toks []token, a, b int32, nTitle int) Span {
 
 // explain fills each theme's matches, negatives and rules. All matches and
 // spans of a document share two backing arrays to keep allocations few.
-func (s *Scorer) explain(res *Result, sc *scratch, nTitle, nMatches, nSpans, nNegs int) {
+// why[t] is the id of the evidence rule that withholds theme t's flag, "" none;
+// nRules counts the rule ids to list (near rules that applied and why's).
+func (s *Scorer) explain(res *Result, sc *scratch, nTitle, nMatches, nSpans, nNegs, nRules int, why []string) {
 	if nMatches+nNegs == 0 {
 		return
+	}
+	var rulesBuf []string
+	if nRules > 0 {
+		rulesBuf = make([]string, 0, nRules)
 	}
 	toks := sc.toks
 	negSpans := 0
@@ -35,7 +41,7 @@ func (s *Scorer) explain(res *Result, sc *scratch, nTitle, nMatches, nSpans, nNe
 	for t, ct := range s.themes {
 		ts := res.Themes[ct.name]
 		first := len(matches)
-		var rules []string
+		r0 := len(rulesBuf)
 		for i < len(sc.terms) && int(sc.terms[i].theme) == t {
 			j, ev, n := s.termRun(sc.terms, i, nTitle)
 			if n > 0 {
@@ -52,7 +58,7 @@ func (s *Scorer) explain(res *Result, sc *scratch, nTitle, nMatches, nSpans, nNe
 					Spans:    spans[sp0:len(spans):len(spans)],
 				})
 				if term.near() {
-					rules = append(rules, "near:"+term.id)
+					rulesBuf = append(rulesBuf, term.rule)
 				}
 			}
 			i = j
@@ -67,7 +73,12 @@ func (s *Scorer) explain(res *Result, sc *scratch, nTitle, nMatches, nSpans, nNe
 		if len(ms) > 0 {
 			ts.Matches = ms
 		}
-		ts.Rules = rules
+		if why[t] != "" {
+			rulesBuf = append(rulesBuf, why[t])
+		}
+		if len(rulesBuf) > r0 {
+			ts.Rules = rulesBuf[r0:len(rulesBuf):len(rulesBuf)]
+		}
 
 		// Negatives that fired, each once with all its positions.
 		nf := len(matches)
@@ -281,6 +292,23 @@ func (s *Scorer) countries(res *Result, sc *scratch, toks []token, nTitle int, f
 		n++
 	}
 	res.Countries = res.Mentions[:n:n]
+	// A territory is not a party beside the country that administers it
+	// (Falklands beside Britain, Greenland beside Denmark).
+	for i, c := range sc.seen[:n] {
+		if a := s.admin[c]; a < 0 || !slices.Contains(sc.seen[:n], a) {
+			continue
+		}
+		kept := make([]string, 0, n-1)
+		kept = append(kept, res.Countries[:i]...)
+		for _, c2 := range sc.seen[i+1 : n] {
+			if a2 := s.admin[c2]; a2 < 0 || !slices.Contains(sc.seen[:n], a2) {
+				kept = append(kept, s.codes[c2])
+			}
+		}
+		res.Countries = kept
+		n = len(kept)
+		break
+	}
 	if n >= 2 {
 		res.Dyads = make([]Dyad, 0, n*(n-1)/2)
 		for i := 0; i < n; i++ {

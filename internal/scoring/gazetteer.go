@@ -125,6 +125,27 @@ func parseTraps(file string, data []byte) ([]gazTrap, error) {
 	return tf.Traps, nil
 }
 
+// parseTerritories reads territories.tsv: TERRITORY <TAB> ADMINISTERING
+// COUNTRY, both ISO codes. It returns territory -> administering country.
+func parseTerritories(file string, data []byte) (map[string]string, error) {
+	out := make(map[string]string)
+	for i, raw := range strings.Split(string(data), "\n") {
+		raw = strings.TrimSpace(raw)
+		if raw == "" || strings.HasPrefix(raw, "#") {
+			continue
+		}
+		t, a, ok := strings.Cut(raw, "\t")
+		if !ok || !config.IsCountryCode(t) || !config.IsCountryCode(a) || t == a {
+			return nil, fmt.Errorf("%s:%d: want TERRITORY<TAB>COUNTRY, two different ISO codes", file, i+1)
+		}
+		if _, dup := out[t]; dup {
+			return nil, fmt.Errorf("%s:%d: territory %s listed twice", file, i+1, t)
+		}
+		out[t] = a
+	}
+	return out, nil
+}
+
 // parseStopwords reads stopwords.tsv: LANG <TAB> space-separated words.
 // Language detection counts these words; adding a language is adding a line.
 func parseStopwords(file string, data []byte) (map[string][]string, error) {

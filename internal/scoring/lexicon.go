@@ -14,7 +14,7 @@ import (
 // data holds the built-in lexicon, the gazetteer and the stopword lists.
 // They are data files so that a new language is a data change.
 //
-//go:embed lexicon/*.yaml gazetteer/countries.tsv gazetteer/traps.yaml lang/stopwords.tsv
+//go:embed lexicon/*.yaml gazetteer/countries.tsv gazetteer/traps.yaml gazetteer/territories.tsv lang/stopwords.tsv
 var data embed.FS
 
 // Defaults of a theme's settings when no lexicon sets them.

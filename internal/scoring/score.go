@@ -36,13 +36,42 @@ const (
 	salNearTheme = 0.5
 	// Minimum evidence for a flag: at least minTerms distinct terms, or one
 	// term of weight at least strongWeight (a phrase that alone names the
-	// friction). One ambiguous word repeated in title and text is not a story.
+	// friction) in an article that names two countries or more. One word
+	// repeated in title and text is not a story.
 	minTerms     = 2
-	strongWeight = 3.0
-	// ruleMinEvidence is the rule id explaining a score at or above the
-	// threshold that is not flagged for lack of distinct evidence.
-	ruleMinEvidence = "min-evidence"
+	strongWeight = 2.0
+	// minDistinctWeight: context words (weight below it) add evidence but do
+	// not count as distinct evidence.
+	minDistinctWeight = 1.0
 )
+
+// Rule ids explaining a score at or above the threshold that is not flagged.
+const (
+	// ruleMinEvidence: fewer than minTerms distinct terms and none strong.
+	ruleMinEvidence = "min-evidence"
+	// ruleNoCountry: the article names no country, so there is no friction
+	// between countries to speak of (sport, software, nature, household bills).
+	ruleNoCountry = "no-country"
+	// ruleOneCountry: the article names a single country and the evidence is
+	// a single term, however strong: a domestic story using a theme's word.
+	ruleOneCountry = "one-country"
+)
+
+// enough applies the evidence rules to a theme over its threshold; it
+// returns the id of the rule that withholds the flag, or "".
+func enough(distinct int, maxW float64, nCountries int) string {
+	switch {
+	case nCountries == 0:
+		return ruleNoCountry
+	case distinct >= minTerms:
+		return ""
+	case maxW < strongWeight:
+		return ruleMinEvidence
+	case nCountries < 2:
+		return ruleOneCountry
+	}
+	return ""
+}
 
 // Special document languages.
 const (
@@ -90,6 +119,8 @@ type scratch struct {
 	seen      []int16   // countries mentioned
 	evid      []float64 // per theme
 	distinct  []int     // per theme: live distinct terms
+	mark      []bool    // country index -> seen (kept all false between uses)
+	why       []string  // per theme: id of the rule withholding its flag, "" none
 	maxW      []float64 // per theme: heaviest live term
 	factor    []float64 // per theme
 	stop      []int
@@ -137,6 +168,10 @@ func (s *Scorer) score(d Doc, sc *scratch) Result {
 	}
 	placeSlot := nThemes
 	hits := sc.hits
+	maxLen := int32(s.pt.maxDepth)
+
+	// 3a. Negatives, near anchors, trap phrases, and place names
+	// (leftmost-longest across places).
 	for g := 0; g < len(hits); {
 		start := hits[g].start
 		h := g
@@ -147,10 +182,6 @@ func (s *Scorer) score(d Doc, sc *scratch) Result {
 				continue
 			}
 			switch e.kind {
-			case kTerm:
-				if b := sc.best[e.theme]; b < 0 || longer(s, ht, hits[b]) {
-					sc.best[e.theme] = int32(h)
-				}
 			case kPlace:
 				if !s.caseOK(&s.places[e.ref], toks, ht.start, titleSt, textSt, nTitle) {
 					continue
@@ -170,8 +201,50 @@ func (s *Scorer) score(d Doc, sc *scratch) Result {
 				sc.traps = append(sc.traps, hit{entry: e.ref, start: ht.start, end: ht.end})
 			}
 		}
-		// Leftmost-longest per theme, and across places.
-		for t := 0; t <= nThemes; t++ {
+		if b := sc.best[placeSlot]; b >= 0 {
+			sc.best[placeSlot] = -1
+			if ht := hits[b]; ht.start >= sc.covered[placeSlot] {
+				sc.covered[placeSlot] = ht.end
+				p := &s.places[s.entries[ht.entry].ref]
+				sc.places = append(sc.places, placeOcc{place: s.entries[ht.entry].ref, start: ht.start, end: ht.end, code: p.code})
+			}
+		}
+		g = h
+	}
+	sc.anchorAny = resize(sc.anchorAny, s.nAnchor)
+	clear(sc.anchorAny)
+	for _, a := range sc.anchors {
+		sc.anchorAny[a.entry] = true
+	}
+	// Gazetteer traps before the near rules: "@country" anchors are country
+	// mentions that survived them.
+	s.resolvePlaces(sc, toks, nTitle, titleSt, textSt)
+
+	// 3b. Theme terms, leftmost-longest per theme among the terms whose near
+	// rule holds: a term without its anchor does not hide a shorter term
+	// that starts at or inside it ("forma parte de" near a country does not
+	// hide "parte de su territorio"). Anchors and places are in order of
+	// start token and no match is longer than the longest phrase, so each
+	// check looks at a bounded window (no quadratic blow-up on a
+	// pathological article).
+	for g := 0; g < len(hits); {
+		start := hits[g].start
+		h := g
+		for ; h < len(hits) && hits[h].start == start; h++ {
+			ht := hits[h]
+			e := &s.entries[ht.entry]
+			if e.kind != kTerm || !langOK(e.lang, lang) {
+				continue
+			}
+			if b := sc.best[e.theme]; b >= 0 && !longer(s, ht, hits[b]) {
+				continue
+			}
+			if !s.nearOK(sc, &s.themes[e.theme].terms[e.ref], ht.start, ht.end, maxLen) {
+				continue
+			}
+			sc.best[e.theme] = int32(h)
+		}
+		for t := 0; t < nThemes; t++ {
 			b := sc.best[t]
 			if b < 0 {
 				continue
@@ -183,26 +256,12 @@ func (s *Scorer) score(d Doc, sc *scratch) Result {
 			}
 			sc.covered[t] = ht.end
 			e := &s.entries[ht.entry]
-			if t == placeSlot {
-				p := &s.places[e.ref]
-				sc.places = append(sc.places, placeOcc{place: e.ref, start: ht.start, end: ht.end, code: p.code})
-			} else {
-				sc.terms = append(sc.terms, termOcc{theme: e.theme, term: e.ref, start: ht.start, end: ht.end})
-			}
+			sc.terms = append(sc.terms, termOcc{theme: e.theme, term: e.ref, start: ht.start, end: ht.end})
 		}
 		g = h
 	}
 
-	// Gazetteer traps before the near rules: "@country" anchors are country
-	// mentions that survived them.
-	s.resolvePlaces(sc, toks, nTitle, titleSt, textSt)
-
-	// 4. Span negatives remove the matches they overlap; near rules keep a
-	// term only with an anchor close by. Terms, negatives and anchors are in
-	// order of start token and no match is longer than the longest phrase,
-	// so each check looks at a bounded window (no quadratic blow-up on a
-	// pathological article).
-	maxLen := int32(s.pt.maxDepth)
+	// 4. Span negatives remove the matches they overlap.
 	for i := range sc.negs {
 		n := &sc.negs[i]
 		if s.themes[n.theme].negs[n.neg].article {
@@ -215,28 +274,6 @@ func (s *Scorer) score(d Doc, sc *scratch) Result {
 				tm.dead = true
 				n.used = true
 			}
-		}
-	}
-	sc.anchorAny = resize(sc.anchorAny, s.nAnchor)
-	clear(sc.anchorAny)
-	for _, a := range sc.anchors {
-		sc.anchorAny[a.entry] = true
-	}
-	for j := range sc.terms {
-		tm := &sc.terms[j]
-		if tm.dead {
-			continue
-		}
-		ct := &s.themes[tm.theme].terms[tm.term]
-		if !ct.near() {
-			continue
-		}
-		ok := ct.anchor >= 0 && anchorNear(sc.anchors, sc.anchorAny, ct.anchor, tm.start, tm.end, ct.within, maxLen)
-		if !ok && ct.nearCountry {
-			ok = countryNear(sc.places, tm.start, tm.end, ct.within, maxLen)
-		}
-		if !ok {
-			tm.dead = true
 		}
 	}
 
@@ -261,15 +298,21 @@ func (s *Scorer) score(d Doc, sc *scratch) Result {
 		sc.distinct[t] = 0
 		sc.maxW[t] = 0
 	}
-	nMatches, nSpans := 0, 0
+	nMatches, nSpans, nRules := 0, 0, 0
 	for i := 0; i < len(sc.terms); {
 		j, ev, n := s.termRun(sc.terms, i, nTitle)
 		if n > 0 {
 			th := sc.terms[i].theme
 			sc.evid[th] += ev
-			sc.distinct[th]++
-			sc.maxW[th] = max(sc.maxW[th], s.themes[th].terms[sc.terms[i].term].weight)
+			w := s.themes[th].terms[sc.terms[i].term].weight
+			if w >= minDistinctWeight {
+				sc.distinct[th]++
+			}
+			sc.maxW[th] = max(sc.maxW[th], w)
 			nMatches++
+			if s.themes[th].terms[sc.terms[i].term].near() {
+				nRules++
+			}
 			nSpans += min(n, maxSpans)
 		}
 		i = j
@@ -317,30 +360,26 @@ func (s *Scorer) score(d Doc, sc *scratch) Result {
 	}
 	flagged := make([]bool, 0, 8)
 	anyFlagged := false
-	thin := 0 // themes over the threshold without enough distinct evidence
+	nCountries := s.countCountries(sc)
+	sc.why = resize(sc.why, nThemes)
 	for t, ct := range s.themes {
 		x := sc.evid[t] / (halfEvidence * lengthNorm)
 		score := (1 - math.Exp2(-x)) * sc.factor[t]
 		score = math.Round(score*1e4) / 1e4
 		f := score >= ct.threshold && score > 0
-		if f && sc.distinct[t] < minTerms && sc.maxW[t] < strongWeight {
-			f = false
-			thin++
+		sc.why[t] = ""
+		if f {
+			// An evidence rule may withhold the flag; its id explains why.
+			if sc.why[t] = enough(sc.distinct[t], sc.maxW[t], nCountries); sc.why[t] != "" {
+				f = false
+				nRules++
+			}
 		}
 		flagged = append(flagged, f)
 		anyFlagged = anyFlagged || f
 		res.Themes[ct.name] = ThemeScore{Score: score, Flagged: f, Matches: []Match{}}
 	}
-	s.explain(&res, sc, nTitle, nMatches, nSpans, nNegs)
-	if thin > 0 {
-		for t, ct := range s.themes {
-			ts := res.Themes[ct.name]
-			if !flagged[t] && ts.Score >= ct.threshold && ts.Score > 0 {
-				ts.Rules = append(ts.Rules, ruleMinEvidence)
-				res.Themes[ct.name] = ts
-			}
-		}
-	}
+	s.explain(&res, sc, nTitle, nMatches, nSpans, nNegs, nRules, sc.why)
 
 	// 7. Countries: places after traps, salience, parties and dyads.
 	s.countries(&res, sc, toks, nTitle, flagged, anyFlagged)
@@ -409,6 +448,43 @@ func anchorNear(anchors []hit, any []bool, set int32, start, end, within, maxLen
 		}
 	}
 	return false
+}
+
+// nearOK reports whether a term occurring at tokens [start,end) meets its
+// co-occurrence condition (always true for a term without one).
+func (s *Scorer) nearOK(sc *scratch, ct *cTerm, start, end, maxLen int32) bool {
+	if !ct.near() {
+		return true
+	}
+	if ct.anchor >= 0 && anchorNear(sc.anchors, sc.anchorAny, ct.anchor, start, end, ct.within, maxLen) {
+		return true
+	}
+	return ct.nearCountry && countryNear(sc.places, start, end, ct.within, maxLen)
+}
+
+// countCountries returns the number of distinct countries the article
+// names (after the gazetteer's traps).
+func (s *Scorer) countCountries(sc *scratch) int {
+	// Mark and unmark through the places only: an article names a handful
+	// of countries, the gazetteer has hundreds.
+	if len(sc.mark) < len(s.codes) {
+		sc.mark = make([]bool, len(s.codes))
+	}
+	n := 0
+	for i := range sc.places {
+		o := &sc.places[i]
+		if o.code < 0 || o.vetoed || sc.mark[o.code] {
+			continue
+		}
+		sc.mark[o.code] = true
+		n++
+	}
+	for i := range sc.places {
+		if c := sc.places[i].code; c >= 0 {
+			sc.mark[c] = false
+		}
+	}
+	return n
 }
 
 // countryNear reports whether a country mention (not vetoed by a trap, not

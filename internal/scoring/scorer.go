@@ -16,7 +16,7 @@ import (
 
 // FormulaVersion names the score formula; it is part of the lexicon version
 // hash so that a change of formula changes every stored version.
-const FormulaVersion = "lexscore/1"
+const FormulaVersion = "lexscore/2"
 
 // Options configures New.
 type Options struct {
@@ -41,6 +41,7 @@ type Scorer struct {
 	langIdx map[string]int // code -> language index
 
 	codes   []string // country index -> ISO code
+	admin   []int16  // country index -> administering country of a territory, -1 none
 	places  []place
 	traps   []cTrap
 	nAnchor int
@@ -93,6 +94,7 @@ type cTerm struct {
 	within  int32
 	// nearCountry: the near rule also accepts any country mention ("@country").
 	nearCountry bool
+	rule        string // "near:<id>", the rule id of a near rule
 }
 
 // NearCountry in a term's near list stands for any mention of a country in
@@ -162,6 +164,14 @@ func New(lexicons []*config.Lexicon, opts Options) (*Scorer, error) {
 	if err != nil {
 		return nil, err
 	}
+	terrData, err := data.ReadFile("gazetteer/territories.tsv")
+	if err != nil {
+		return nil, fmt.Errorf("read territories: %w", err)
+	}
+	terrs, err := parseTerritories("gazetteer/territories.tsv", terrData)
+	if err != nil {
+		return nil, err
+	}
 	stopData, err := data.ReadFile("lang/stopwords.tsv")
 	if err != nil {
 		return nil, fmt.Errorf("read stopwords: %w", err)
@@ -175,13 +185,33 @@ func New(lexicons []*config.Lexicon, opts Options) (*Scorer, error) {
 	if err := c.compile(merged, names, traps, stops); err != nil {
 		return nil, err
 	}
+	// Territories after the names so that only codes the gazetteer can
+	// produce get an entry (sorted: the code indices must not depend on map order).
+	terrCodes := make([]string, 0, len(terrs))
+	for t := range terrs {
+		terrCodes = append(terrCodes, t)
+	}
+	slices.Sort(terrCodes)
+	for _, t := range terrCodes {
+		if _, named := c.codeIdx[t]; !named {
+			continue
+		}
+		ti, ai := c.country(t), c.country(terrs[t])
+		for len(s.admin) < len(s.codes) {
+			s.admin = append(s.admin, -1)
+		}
+		s.admin[ti] = ai
+	}
+	for len(s.admin) < len(s.codes) {
+		s.admin = append(s.admin, -1)
+	}
 
 	if explicit != "" {
 		s.version = explicit
 	} else {
 		h := sha256.New()
 		writeCanonical(h, merged)
-		fmt.Fprintf(h, "gazetteer\n%s\ntraps\n%s\nstopwords\n%s\nformula %s\n", gazData, trapData, stopData, FormulaVersion)
+		fmt.Fprintf(h, "gazetteer\n%s\ntraps\n%s\nterritories\n%s\nstopwords\n%s\nformula %s\n", gazData, trapData, terrData, stopData, FormulaVersion)
 		s.version = "sha256:" + hex.EncodeToString(h.Sum(nil))[:12]
 	}
 	s.pool.New = func() any { return new(scratch) }
@@ -318,6 +348,9 @@ func (c *compiler) compile(merged []*mergedTheme, names []gazName, traps []gazTr
 			}
 			if _, err := c.add(tm.Pattern, entry{kind: kTerm, lang: lang, theme: int16(ti), ref: int32(len(ct.terms))}); err != nil {
 				return fmt.Errorf("%s:%d: themes.%s.terms: %w", tm.source, tm.Line, mt.name, err)
+			}
+			if term.near() {
+				term.rule = "near:" + term.id
 			}
 			ct.terms = append(ct.terms, term)
 		}
