@@ -45,6 +45,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	conc := fs.Int("concurrency", 8, "feeds fetched at once (global.concurrency)")
 	dir := fs.String("dir", "", "directory for the benchmark database (default: a temporary directory)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the cycles to this file")
+	memProfile := fs.String("memprofile", "", "write a heap profile, taken after the cycles, to this file")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -118,9 +119,11 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	p := ingest.NewPipeline(feeds.NewFetcher(fetcherOptions(cfg), nil), db, scorer, metrics.NewFetch(metrics.NewRegistry()), quiet, time.Hour)
 
 	cycle := func(name string) (time.Duration, error) {
+		ioBefore := procIO()
 		start := time.Now()
 		sums := runAll(ctx, p, cfg.Feeds, *conc)
 		d := time.Since(start)
+		ioAfter := procIO()
 		var nw, nm, failed int
 		var firstErr error
 		for _, s := range sums {
@@ -136,6 +139,10 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			}
 		}
 		fmt.Fprintf(stdout, "%-16s %8.2fs  new articles %d, not modified %d, failed %d\n", name+" cycle:", d.Seconds(), nw, nm, failed)
+		if ioBefore != nil && ioAfter != nil {
+			fmt.Fprintf(stdout, "%-16s %8.1f MB written, %.1f MB read by this process (write/read calls, any file)\n", "",
+				float64(ioAfter["wchar"]-ioBefore["wchar"])/1e6, float64(ioAfter["rchar"]-ioBefore["rchar"])/1e6)
+		}
 		if failed > 0 {
 			return d, fmt.Errorf("%s cycle: %d feeds failed, first: %w", name, failed, firstErr)
 		}
@@ -151,6 +158,13 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	peak := peakRSS()
+	var mem runtime.MemStats
+	runtime.ReadMemStats(&mem)
+	if *memProfile != "" {
+		if err := writeHeapProfile(*memProfile); err != nil {
+			return err
+		}
+	}
 
 	// The reference: gofeed alone on the same bodies, as many at once as cores.
 	parse, err := parseOnly(*nFeeds, *nItems)
@@ -161,7 +175,38 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fmt.Fprintf(stdout, "cold / parse-only ratio: %.2f (target <= 2)\n", cold.Seconds()/parse.Seconds())
 	fmt.Fprintf(stdout, "warm cycle: %.2fs (target < 2s)\n", warm.Seconds())
 	fmt.Fprintf(stdout, "peak RSS during the cycles: %.1f MB (target < 150 MB)\n", float64(peak)/1e6)
+	fmt.Fprintf(stdout, "go heap after the cycles: %.1f MB in use, %.1f MB obtained from the OS, %d GCs\n",
+		float64(mem.HeapInuse)/1e6, float64(mem.Sys)/1e6, mem.NumGC)
 	return nil
+}
+
+// writeHeapProfile writes a heap profile of the live objects to path.
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	runtime.GC() // up-to-date statistics of what is live
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// procIO reads the process's I/O counters (/proc/self/io), or nil.
+func procIO() map[string]int64 {
+	b, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		return nil
+	}
+	out := map[string]int64{}
+	for _, line := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(line, ": "); ok {
+			out[k], _ = strconv.ParseInt(v, 10, 64)
+		}
+	}
+	return out
 }
 
 // peakRSS reads the process's peak resident set size (VmHWM) in bytes.

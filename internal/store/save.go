@@ -55,73 +55,45 @@ type SaveResult struct {
 	Seen int
 }
 
-// SaveFetch commits, in one immediate transaction, the feed's new fetch state
-// and its articles: new ones with their scores, countries, dyads, source and
-// cluster; known ones (same Key, or same non-empty Link) only gain this feed
-// as a source. If anything fails, nothing of the outcome is stored; the
-// unique key and link indexes make a second copy of an article impossible
-// even across processes.
+// SaveFetch commits the feed's new fetch state and its articles together:
+// new ones with their scores, countries, dyads, source and cluster; known
+// ones (same Key, or same non-empty Link) only gain this feed as a source.
+// If anything fails, nothing of the outcome is stored; the unique key and
+// link indexes make a second copy of an article impossible even across
+// processes.
+//
+// Concurrent calls are written in one transaction by the writer goroutine
+// (see groupcommit.go); SaveFetch returns once its outcome is committed. A
+// call whose ctx ends before the writer has finished its articles returns
+// ctx.Err() (wrapped) and stores nothing.
 func (db *DB) SaveFetch(ctx context.Context, o FetchOutcome) (SaveResult, error) {
-	var res SaveResult
 	if err := o.validate(); err != nil {
-		return res, fmt.Errorf("save fetch of %s: %w", o.Feed, err)
+		return SaveResult{}, fmt.Errorf("save fetch of %s: %w", o.Feed, err)
 	}
-	// Held until the new articles are in the LSH index, so that the next
-	// fetch's transaction sees them there as soon as it sees them in SQLite.
-	db.saveMu.Lock()
-	defer db.saveMu.Unlock()
-	tx, err := db.w.BeginTx(ctx, nil)
+	// What needs no database (signatures, JSON) is done here, in parallel
+	// with the other callers, rather than by the single writer.
+	arts, err := prepareArticles(o)
 	if err != nil {
-		return res, fmt.Errorf("save fetch of %s: begin: %w", o.Feed, err)
+		return SaveResult{}, fmt.Errorf("save fetch of %s: %w", o.Feed, err)
 	}
-	defer rollback(tx)
-
-	var (
-		feedID int64
-		weight float64
-	)
-	err = tx.QueryRowContext(ctx, `SELECT id, weight FROM feeds WHERE name = ?`, o.Feed).Scan(&feedID, &weight)
-	if errors.Is(err, sql.ErrNoRows) {
-		return res, fmt.Errorf("save fetch: feed %q: %w", o.Feed, ErrNotFound)
+	if err := ctx.Err(); err != nil {
+		return SaveResult{}, fmt.Errorf("save fetch of %s: %w", o.Feed, err)
 	}
-	if err != nil {
-		return res, fmt.Errorf("save fetch of %s: read feed: %w", o.Feed, err)
+	req := &saveReq{ctx: ctx, o: o, arts: arts, done: make(chan saveReply, 1)}
+	if err := db.queue.push(req); err != nil {
+		return SaveResult{}, fmt.Errorf("save fetch of %s: %w", o.Feed, err)
 	}
-	if err := updateFeedState(ctx, tx, feedID, o); err != nil {
-		return res, fmt.Errorf("save fetch of %s: update state: %w", o.Feed, err)
-	}
-
-	var w *articleWriter
-	if len(o.Articles) > 0 {
-		w = &articleWriter{tx: tx, stmts: map[string]*sql.Stmt{}, feedID: feedID, weight: weight, at: o.At,
-			recorded: map[string]bool{}, lsh: db.lsh}
-		defer w.close()
-		for i, a := range o.Articles {
-			isNew, err := w.save(ctx, a)
-			if err != nil {
-				return SaveResult{}, fmt.Errorf("save fetch of %s: article %q: %w", o.Feed, a.Item.Key, err)
-			}
-			if isNew {
-				res.New++
-			} else {
-				res.Seen++
-			}
-			if db.afterArticle != nil {
-				if err := db.afterArticle(i); err != nil {
-					return SaveResult{}, fmt.Errorf("save fetch of %s: %w", o.Feed, err)
-				}
-			}
+	select {
+	case rep := <-req.done:
+		return rep.res, rep.err
+	case <-ctx.Done():
+		if req.state.CompareAndSwap(reqQueued, reqWithdrawn) {
+			return SaveResult{}, fmt.Errorf("save fetch of %s: %w", o.Feed, ctx.Err())
 		}
+		// The writer has started on it: its answer is the truth.
+		rep := <-req.done
+		return rep.res, rep.err
 	}
-	if err := tx.Commit(); err != nil {
-		return SaveResult{}, fmt.Errorf("save fetch of %s: commit: %w", o.Feed, err)
-	}
-	if w != nil {
-		for _, a := range w.pending {
-			db.lsh.add(a)
-		}
-	}
-	return res, nil
 }
 
 func (o *FetchOutcome) validate() error {
@@ -171,39 +143,142 @@ func validateResult(r scoring.Result) error {
 	return nil
 }
 
-func updateFeedState(ctx context.Context, tx *sql.Tx, feedID int64, o FetchOutcome) error {
+// preparedArticle is an article of an outcome with what the writer needs of
+// it computed beforehand.
+type preparedArticle struct {
+	NewArticle
+	published int64 // ms; the fetch time when the item has none
+	lang      string
+	// The MinHash signature of title+text, its LSH keys and word count;
+	// computed before queueing for scored articles (new as far as the
+	// pipeline knew), by the writer for the others once they turn out new.
+	signed     bool
+	sig        signature
+	keys       [lshBands]uint32
+	sketch     sketch
+	words      int
+	comparable bool
+	// score is Score encoded for storage, when Score has a lexicon version.
+	score encodedScore
+}
+
+func prepareArticles(o FetchOutcome) ([]preparedArticle, error) {
+	if len(o.Articles) == 0 {
+		return nil, nil
+	}
+	out := make([]preparedArticle, len(o.Articles))
+	for i, a := range o.Articles {
+		p := &out[i]
+		p.NewArticle = a
+		p.published = ms(a.Item.Published)
+		if p.published == 0 {
+			p.published = ms(o.At)
+		}
+		p.lang = a.Item.Lang
+		if p.lang == "" {
+			p.lang = a.Score.Lang
+		}
+		if a.Score.LexiconVersion == "" {
+			continue
+		}
+		p.sign()
+		var err error
+		if p.score, err = encodeScore(a.Score); err != nil {
+			return nil, fmt.Errorf("article %q: %w", a.Item.Key, err)
+		}
+	}
+	return out, nil
+}
+
+func (p *preparedArticle) sign() {
+	p.sig, p.words, p.comparable = signatureOf(p.Item.Title + " " + p.Item.Text)
+	p.keys, p.sketch = p.sig.bandKeys(), p.sig.sketch()
+	p.signed = true
+}
+
+// encodedScore is a scoring result in its stored form.
+type encodedScore struct {
+	r      scoring.Result
+	themes string   // r.Themes as JSON: the explanation
+	dyads  []string // r.Dyads normalised, as "A-B"
+}
+
+func encodeScore(r scoring.Result) (encodedScore, error) {
+	themes, err := json.Marshal(r.Themes)
+	if err != nil {
+		return encodedScore{}, fmt.Errorf("encode explanation: %w", err)
+	}
+	e := encodedScore{r: r, themes: string(themes)}
+	for _, d := range r.Dyads {
+		e.dyads = append(e.dyads, normDyad(d).String())
+	}
+	return e, nil
+}
+
+func updateFeedState(ctx context.Context, exec execFunc, feedID int64, o FetchOutcome) error {
 	var err error
 	at, next := ms(o.At), ms(o.NextAttempt)
 	switch o.Status {
 	case StatusOK:
-		_, err = tx.ExecContext(ctx, `UPDATE feeds SET etag = ?, last_modified = ?,
-			last_attempt_ms = ?, last_success_ms = ?, last_status = ?, last_error_reason = '', last_error = '',
-			consecutive_failures = 0, next_attempt_ms = ? WHERE id = ?`,
-			o.ETag, o.LastModified, at, at, o.Status, next, feedID)
+		_, err = exec(ctx, qStateOK, o.ETag, o.LastModified, at, at, o.Status, next, feedID)
 	case StatusNotModified:
-		_, err = tx.ExecContext(ctx, `UPDATE feeds SET
-			etag = CASE WHEN ?1 = '' THEN etag ELSE ?1 END,
-			last_modified = CASE WHEN ?2 = '' THEN last_modified ELSE ?2 END,
-			last_attempt_ms = ?3, last_success_ms = ?3, last_status = ?4, last_error_reason = '', last_error = '',
-			consecutive_failures = 0, next_attempt_ms = ?5 WHERE id = ?6`,
-			o.ETag, o.LastModified, at, o.Status, next, feedID)
+		_, err = exec(ctx, qStateNotModified, o.ETag, o.LastModified, at, o.Status, next, feedID)
 	case StatusError:
-		_, err = tx.ExecContext(ctx, `UPDATE feeds SET last_attempt_ms = ?, last_status = ?,
-			last_error_reason = ?, last_error = ?, consecutive_failures = consecutive_failures + 1,
-			next_attempt_ms = ? WHERE id = ?`,
-			at, o.Status, o.ErrorReason, o.Error, next, feedID)
+		_, err = exec(ctx, qStateError, at, o.Status, o.ErrorReason, o.Error, next, feedID)
 	}
 	return err
 }
 
-// articleWriter writes the articles of one SaveFetch, preparing each
-// statement once per transaction.
+// The statements of the write path, prepared once on the writer connection
+// when the database is opened (see DB.prepared).
+const (
+	qFeed    = `SELECT id, weight FROM feeds WHERE name = ?`
+	qStateOK = `UPDATE feeds SET etag = ?, last_modified = ?,
+		last_attempt_ms = ?, last_success_ms = ?, last_status = ?, last_error_reason = '', last_error = '',
+		consecutive_failures = 0, next_attempt_ms = ? WHERE id = ?`
+	qStateNotModified = `UPDATE feeds SET
+		etag = CASE WHEN ?1 = '' THEN etag ELSE ?1 END,
+		last_modified = CASE WHEN ?2 = '' THEN last_modified ELSE ?2 END,
+		last_attempt_ms = ?3, last_success_ms = ?3, last_status = ?4, last_error_reason = '', last_error = '',
+		consecutive_failures = 0, next_attempt_ms = ?5 WHERE id = ?6`
+	qStateError = `UPDATE feeds SET last_attempt_ms = ?, last_status = ?,
+		last_error_reason = ?, last_error = ?, consecutive_failures = consecutive_failures + 1,
+		next_attempt_ms = ? WHERE id = ?`
+	qLastID = `SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'articles'), 0), COALESCE((SELECT MAX(id) FROM articles), 0))`
+	qLookup = `SELECT id, cluster_id, published_ms, 0 AS pref FROM articles WHERE key = ?1
+		UNION ALL SELECT id, cluster_id, published_ms, 1 FROM articles WHERE link = ?2 AND link <> ''
+		ORDER BY pref LIMIT 1`
+	// DO NOTHING on a conflict with the key or link indexes: the article is
+	// stored already, which the caller learns from the count of rows.
+	qInsertArticle = `INSERT INTO articles(id, key, link, guid, title, text, lang, published_ms, date_source,
+		first_seen_ms, words, minhash, cluster_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT DO NOTHING`
+	qLinkSource = `INSERT OR IGNORE INTO article_sources(article_id, feed_id, first_seen_ms, published_ms)
+		VALUES (?, ?, ?, ?)`
+	qStoryWeight = `UPDATE stories SET weight = MAX(weight, ?) WHERE cluster_id = ?`
+	qInsertStory = `INSERT INTO stories(cluster_id, rep_id, published_ms, weight, articles) VALUES (?, ?, ?, ?, 1)`
+	qJoinStory   = `UPDATE stories SET published_ms = MIN(published_ms, ?), weight = MAX(weight, ?),
+		articles = articles + 1 WHERE cluster_id = ?`
+	qCandidate  = `SELECT cluster_id, minhash FROM articles WHERE id = ?`
+	qScored     = `SELECT COUNT(*) FROM scorings WHERE article_id = ? AND lexicon_version = ?`
+	qLexVersion = `INSERT OR IGNORE INTO lexicon_versions(version, first_used_ms) VALUES (?, ?)`
+	qLexTheme   = `INSERT OR IGNORE INTO lexicon_themes(version, theme) VALUES (?, ?)`
+)
+
+// writeQueries are the statements Open prepares on the writer connection.
+func writeQueries() []string {
+	return append([]string{qFeed, qStateOK, qStateNotModified, qStateError, qLastID, qLookup, qInsertArticle,
+		qLinkSource, qStoryWeight, qInsertStory, qJoinStory, qCandidate, qScored, qLexVersion, qLexTheme},
+		bulkQueries()...)
+}
+
+// articleWriter writes articles inside one transaction. The group commit
+// writer (newArticleWriter) uses the statements prepared by Open; a writer
+// made without db (SaveScores) prepares each statement once per transaction.
 type articleWriter struct {
-	tx     *sql.Tx
-	stmts  map[string]*sql.Stmt
-	feedID int64
-	weight float64
-	at     time.Time
+	tx    *sql.Tx
+	db    *DB
+	stmts map[string]*sql.Stmt
 	// recorded holds the lexicon versions and themes already recorded in
 	// this transaction, to skip re-inserting them for every article.
 	recorded map[string]bool
@@ -211,15 +286,36 @@ type articleWriter struct {
 	// this transaction, which join the index only once it commits.
 	lsh     *lshIndex
 	pending []lshArticle
+	cands   []*lshArticle // nearest's scratch space
+	// rows holds the outcome's rows for the bulk tables (rows.go).
+	rows rowBuffer
+	// nextID is the id the next new article gets, 0 until read: ids are
+	// given here rather than by SQLite so that a new story can be named
+	// after its first article in the INSERT itself.
+	nextID int64
+
+	// The outcome being written.
+	feedID int64
+	weight float64
+	at     time.Time
+}
+
+func (db *DB) newArticleWriter(tx *sql.Tx) *articleWriter {
+	return &articleWriter{tx: tx, db: db, stmts: map[string]*sql.Stmt{}, recorded: map[string]bool{}, lsh: db.lsh}
 }
 
 func (w *articleWriter) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	if s, ok := w.stmts[query]; ok {
 		return s, nil
 	}
-	s, err := w.tx.PrepareContext(ctx, query)
-	if err != nil {
-		return nil, err
+	var s *sql.Stmt
+	if p := w.db.preparedStmt(query); p != nil {
+		s = w.tx.StmtContext(ctx, p)
+	} else {
+		var err error
+		if s, err = w.tx.PrepareContext(ctx, query); err != nil {
+			return nil, err
+		}
 	}
 	w.stmts[query] = s
 	return s, nil
@@ -233,15 +329,78 @@ func (w *articleWriter) exec(ctx context.Context, query string, args ...any) (sq
 	return s.ExecContext(ctx, args...)
 }
 
+func (w *articleWriter) queryRow(ctx context.Context, query string, args ...any) (*sql.Row, error) {
+	s, err := w.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return s.QueryRowContext(ctx, args...), nil
+}
+
 func (w *articleWriter) close() {
 	for _, s := range w.stmts {
 		s.Close()
 	}
 }
 
+// writeOutcome writes one request's outcome. On error the caller must roll
+// back the transaction.
+func (w *articleWriter) writeOutcome(ctx context.Context, r *saveReq) (SaveResult, error) {
+	var res SaveResult
+	o := r.o
+	row, err := w.queryRow(ctx, qFeed, o.Feed)
+	if err == nil {
+		err = row.Scan(&w.feedID, &w.weight)
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return res, fmt.Errorf("save fetch: feed %q: %w", o.Feed, ErrNotFound)
+	}
+	if err != nil {
+		return res, fmt.Errorf("save fetch of %s: read feed: %w", o.Feed, err)
+	}
+	if err := updateFeedState(ctx, w.exec, w.feedID, o); err != nil {
+		return res, fmt.Errorf("save fetch of %s: update state: %w", o.Feed, err)
+	}
+	w.at = o.At
+	for i := range r.arts {
+		a := &r.arts[i]
+		isNew, err := w.save(ctx, a)
+		if err != nil {
+			return SaveResult{}, fmt.Errorf("save fetch of %s: article %q: %w", o.Feed, a.Item.Key, err)
+		}
+		if isNew {
+			res.New++
+		} else {
+			res.Seen++
+		}
+		if w.db.afterArticle != nil {
+			if err := w.db.afterArticle(i); err != nil {
+				return SaveResult{}, fmt.Errorf("save fetch of %s: %w", o.Feed, err)
+			}
+		}
+		// The caller may give up while its articles are written: checked
+		// between statements, never by interrupting one.
+		if err := r.ctx.Err(); err != nil {
+			return SaveResult{}, fmt.Errorf("save fetch of %s: %w", o.Feed, err)
+		}
+	}
+	if err := w.rows.flush(ctx, w.exec); err != nil {
+		return SaveResult{}, fmt.Errorf("save fetch of %s: %w", o.Feed, err)
+	}
+	return res, nil
+}
+
 // save stores one article, or links the stored copy to this feed, and
 // reports whether it was new.
-func (w *articleWriter) save(ctx context.Context, a NewArticle) (bool, error) {
+func (w *articleWriter) save(ctx context.Context, a *preparedArticle) (bool, error) {
+	scored := a.Score.LexiconVersion != ""
+	if scored {
+		// The pipeline scores only what it did not find stored: try the
+		// insert first, the unique indexes tell when it is a copy after all.
+		if ok, err := w.insert(ctx, a); err != nil || ok {
+			return ok, err
+		}
+	}
 	st, found, err := w.lookup(ctx, a.Item)
 	if err != nil {
 		return false, err
@@ -249,7 +408,14 @@ func (w *articleWriter) save(ctx context.Context, a NewArticle) (bool, error) {
 	if found {
 		return false, w.addSource(ctx, st, a)
 	}
-	return true, w.insert(ctx, a)
+	if scored {
+		return false, errors.New("insert: conflict with an article that cannot be found")
+	}
+	ok, err := w.insert(ctx, a)
+	if err == nil && !ok {
+		err = errors.New("insert: conflict with an article that was not found")
+	}
+	return true, err
 }
 
 // storedRef is what SaveFetch needs of an already stored article.
@@ -258,17 +424,15 @@ type storedRef struct {
 }
 
 // lookup finds a stored article with the item's key, else with its
-// non-empty link.
+// non-empty link. A key match wins over a link match should they name
+// different articles.
 func (w *articleWriter) lookup(ctx context.Context, it feeds.Item) (st storedRef, found bool, err error) {
-	// A key match wins over a link match should they name different articles.
-	s, err := w.stmt(ctx, `SELECT id, cluster_id, published_ms, 0 AS pref FROM articles WHERE key = ?1
-		UNION ALL SELECT id, cluster_id, published_ms, 1 FROM articles WHERE link = ?2 AND link <> ''
-		ORDER BY pref LIMIT 1`)
+	row, err := w.queryRow(ctx, qLookup, it.Key, it.Link)
 	if err != nil {
 		return st, false, err
 	}
 	var pref int
-	err = s.QueryRowContext(ctx, it.Key, it.Link).Scan(&st.id, &st.cluster, &st.published, &pref)
+	err = row.Scan(&st.id, &st.cluster, &st.published, &pref)
 	if errors.Is(err, sql.ErrNoRows) {
 		return st, false, nil
 	}
@@ -277,14 +441,20 @@ func (w *articleWriter) lookup(ctx context.Context, it feeds.Item) (st storedRef
 
 // addSource links a stored article to this feed (idempotent) and, when the
 // article was not yet scored under the given lexicon version, stores the score.
-func (w *articleWriter) addSource(ctx context.Context, st storedRef, a NewArticle) error {
-	r, err := w.exec(ctx, `INSERT OR IGNORE INTO article_sources(article_id, feed_id, first_seen_ms, published_ms)
-		VALUES (?, ?, ?, ?)`, st.id, w.feedID, ms(w.at), st.published)
+func (w *articleWriter) addSource(ctx context.Context, st storedRef, a *preparedArticle) error {
+	// The stored article may be one of this outcome's, its rows still
+	// buffered: the checks below must see them.
+	if !w.rows.empty() {
+		if err := w.rows.flush(ctx, w.exec); err != nil {
+			return err
+		}
+	}
+	r, err := w.exec(ctx, qLinkSource, st.id, w.feedID, ms(w.at), st.published)
 	if err != nil {
 		return fmt.Errorf("link source: %w", err)
 	}
 	if n, _ := r.RowsAffected(); n > 0 {
-		if _, err := w.exec(ctx, `UPDATE stories SET weight = MAX(weight, ?) WHERE cluster_id = ?`, w.weight, st.cluster); err != nil {
+		if _, err := w.exec(ctx, qStoryWeight, w.weight, st.cluster); err != nil {
 			return fmt.Errorf("update story: %w", err)
 		}
 	}
@@ -292,130 +462,146 @@ func (w *articleWriter) addSource(ctx context.Context, st storedRef, a NewArticl
 		return nil
 	}
 	var scored int
-	s, err := w.stmt(ctx, `SELECT COUNT(*) FROM scorings WHERE article_id = ? AND lexicon_version = ?`)
+	row, err := w.queryRow(ctx, qScored, st.id, a.Score.LexiconVersion)
 	if err != nil {
 		return err
 	}
-	if err := s.QueryRowContext(ctx, st.id, a.Score.LexiconVersion).Scan(&scored); err != nil {
+	if err := row.Scan(&scored); err != nil {
 		return fmt.Errorf("read scoring: %w", err)
 	}
 	if scored > 0 {
 		return nil
 	}
-	return writeScore(ctx, w.exec, w.recorded, st.id, st.published, a.Score, w.at)
+	return writeEncodedScore(ctx, w.exec, w.recorded, &w.rows, st.id, st.published, a.score, w.at)
 }
 
-// insert stores a new article with its source, score and cluster.
-func (w *articleWriter) insert(ctx context.Context, a NewArticle) error {
-	it := a.Item
-	published := it.Published
-	if published.IsZero() {
-		published = w.at
+// newID returns the id for the next new article: above every id the
+// articles table ever had (it is AUTOINCREMENT, and an explicit id above
+// its counter moves the counter), read once per transaction, which holds
+// the write lock.
+func (w *articleWriter) newID(ctx context.Context) (int64, error) {
+	if w.nextID == 0 {
+		row, err := w.queryRow(ctx, qLastID)
+		if err != nil {
+			return 0, err
+		}
+		var last int64
+		if err := row.Scan(&last); err != nil {
+			return 0, fmt.Errorf("read last article id: %w", err)
+		}
+		w.nextID = last + 1
 	}
-	lang := it.Lang
-	if lang == "" {
-		lang = a.Score.Lang
-	}
-	sig, words, comparable := signatureOf(it.Title + " " + it.Text)
-	var blob []byte
-	if comparable {
-		blob = sig.bytes()
-	}
+	return w.nextID, nil
+}
 
+// insert stores a new article with its source, score and cluster. ok is
+// false when the article turns out to be stored already (same key or link),
+// and then nothing was written.
+func (w *articleWriter) insert(ctx context.Context, a *preparedArticle) (ok bool, err error) {
+	it := &a.Item
+	if !a.signed {
+		a.sign()
+	}
+	var blob []byte
+	if a.comparable {
+		blob = a.sig.bytes()
+	}
 	// Find the cluster before inserting, so the article cannot match itself.
 	cluster := int64(0)
-	if comparable {
-		var err error
-		if cluster, err = w.nearest(ctx, &sig, ms(published)); err != nil {
-			return fmt.Errorf("find cluster: %w", err)
+	if a.comparable {
+		if cluster, err = w.nearest(ctx, a); err != nil {
+			return false, fmt.Errorf("find cluster: %w", err)
 		}
 	}
-
-	r, err := w.exec(ctx, `INSERT INTO articles(key, link, guid, title, text, lang, published_ms, date_source,
-		first_seen_ms, words, minhash, cluster_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		it.Key, it.Link, it.GUID, it.Title, it.Text, lang, ms(published), string(it.DateSource),
-		ms(w.at), words, blob, cluster)
+	id, err := w.newID(ctx)
 	if err != nil {
-		return fmt.Errorf("insert: %w", err)
+		return false, fmt.Errorf("insert: %w", err)
 	}
-	id, err := r.LastInsertId()
-	if err != nil {
-		return fmt.Errorf("insert: %w", err)
-	}
-	if _, err := w.exec(ctx, `INSERT INTO article_sources(article_id, feed_id, first_seen_ms, published_ms) VALUES (?, ?, ?, ?)`,
-		id, w.feedID, ms(w.at), ms(published)); err != nil {
-		return fmt.Errorf("insert source: %w", err)
-	}
-	if cluster == 0 {
+	own := cluster == 0
+	if own {
 		// A story of its own, named after its first article.
 		cluster = id
-		if _, err := w.exec(ctx, `UPDATE articles SET cluster_id = ? WHERE id = ?`, id, id); err != nil {
-			return fmt.Errorf("set cluster: %w", err)
-		}
-		if _, err := w.exec(ctx, `INSERT INTO stories(cluster_id, rep_id, published_ms, weight, articles)
-			VALUES (?, ?, ?, ?, 1)`, id, id, ms(published), w.weight); err != nil {
-			return fmt.Errorf("insert story: %w", err)
+	}
+	r, err := w.exec(ctx, qInsertArticle, id, it.Key, it.Link, it.GUID, it.Title, it.Text, a.lang, a.published,
+		string(it.DateSource), ms(w.at), a.words, blob, cluster)
+	if err != nil {
+		return false, fmt.Errorf("insert: %w", err)
+	}
+	if n, err := r.RowsAffected(); err != nil || n == 0 {
+		return false, err
+	}
+	w.nextID = id + 1
+	w.rows.add(tSources, id, w.feedID, ms(w.at), a.published)
+	if own {
+		if _, err := w.exec(ctx, qInsertStory, id, id, a.published, w.weight); err != nil {
+			return false, fmt.Errorf("insert story: %w", err)
 		}
 	} else {
-		r, err := w.exec(ctx, `UPDATE stories SET published_ms = MIN(published_ms, ?), weight = MAX(weight, ?),
-			articles = articles + 1 WHERE cluster_id = ?`, ms(published), w.weight, cluster)
+		r, err := w.exec(ctx, qJoinStory, a.published, w.weight, cluster)
 		if err != nil {
-			return fmt.Errorf("update story: %w", err)
+			return false, fmt.Errorf("update story: %w", err)
 		}
 		if n, _ := r.RowsAffected(); n == 0 {
 			// Cannot happen while stories is kept in step with articles;
 			// rebuild the row rather than refuse the feed's articles forever.
+			// The rebuild reads the sources, buffered ones included.
+			if err := w.rows.flush(ctx, w.exec); err != nil {
+				return false, err
+			}
 			if err := refreshStories(ctx, w.tx, map[int64]bool{cluster: true}); err != nil {
-				return err
+				return false, err
 			}
 		}
 	}
-	if comparable {
-		w.pending = append(w.pending, lshArticle{id: id, published: ms(published), keys: sig.bandKeys()})
+	if a.comparable {
+		w.pending = append(w.pending, lshArticle{id: id, published: a.published, keys: a.keys, sketch: a.sketch})
 	}
 	if a.Score.LexiconVersion != "" {
-		if err := writeScore(ctx, w.exec, w.recorded, id, ms(published), a.Score, w.at); err != nil {
-			return err
+		if err := writeEncodedScore(ctx, w.exec, w.recorded, &w.rows, id, a.published, a.score, w.at); err != nil {
+			return false, err
 		}
 	}
-	return nil
+	return true, nil
 }
 
 // nearest returns the cluster of the most similar stored article published
-// within clusterWindow of published, or 0 when none is similar enough.
-func (w *articleWriter) nearest(ctx context.Context, sig *signature, published int64) (int64, error) {
-	keys := sig.bandKeys()
-	lo, hi := published-clusterWindow, published+clusterWindow
-	ids := w.lsh.candidates(&keys, lo, hi)
-	for _, a := range w.pending {
-		if a.published < lo || a.published > hi {
+// within clusterWindow of a, or 0 when none is similar enough.
+func (w *articleWriter) nearest(ctx context.Context, a *preparedArticle) (int64, error) {
+	keys := &a.keys
+	lo, hi := a.published-clusterWindow, a.published+clusterWindow
+	w.cands = w.lsh.appendCandidates(w.cands[:0], keys, lo, hi)
+	for i := range w.pending {
+		p := &w.pending[i]
+		if p.published < lo || p.published > hi {
 			continue
 		}
 		for band := range keys {
-			if a.keys[band] == keys[band] {
-				ids = append(ids, a.id)
+			if p.keys[band] == keys[band] {
+				w.cands = append(w.cands, p)
 				break
 			}
 		}
-	}
-	if len(ids) == 0 {
-		return 0, nil
-	}
-	s, err := w.stmt(ctx, `SELECT cluster_id, minhash FROM articles WHERE id = ?`)
-	if err != nil {
-		return 0, err
 	}
 	var (
 		best    int64
 		bestID  int64
 		bestSim = minJaccard
 	)
-	for _, id := range ids {
+	for _, c := range w.cands {
+		// The sketch bounds the similarity from above: most candidates share
+		// a band by chance and are ruled out without reading the row.
+		if bound := float64(c.sketch.agree(&a.sketch)) / minhashK; bound < bestSim || bound == bestSim && best != 0 && c.id > bestID {
+			continue
+		}
+		row, err := w.queryRow(ctx, qCandidate, c.id)
+		if err != nil {
+			return 0, err
+		}
 		var (
 			cluster int64
 			blob    []byte
 		)
-		err := s.QueryRowContext(ctx, id).Scan(&cluster, &blob)
+		err = row.Scan(&cluster, &blob)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue // pruned since it was indexed
 		}
@@ -424,12 +610,12 @@ func (w *articleWriter) nearest(ctx context.Context, sig *signature, published i
 		}
 		other, err := signatureFromBytes(blob)
 		if err != nil {
-			return 0, fmt.Errorf("article %d: %w", id, err)
+			return 0, fmt.Errorf("article %d: %w", c.id, err)
 		}
 		// Highest similarity wins; among equals the oldest article, so the
 		// choice does not depend on the order of the candidates.
-		if sim := sig.jaccard(&other); sim > bestSim || sim == bestSim && (best == 0 || id < bestID) {
-			best, bestID, bestSim = cluster, id, sim
+		if sim := a.sig.jaccard(&other); sim > bestSim || sim == bestSim && (best == 0 || c.id < bestID) {
+			best, bestID, bestSim = cluster, c.id, sim
 		}
 	}
 	return best, nil
@@ -440,27 +626,37 @@ type execFunc func(ctx context.Context, query string, args ...any) (sql.Result, 
 
 // writeScore stores the scoring of article id (published at published, ms)
 // with its themes, countries and dyads, and records the lexicon version and
-// its themes (once per transaction: recorded remembers them). The caller makes sure no scoring exists yet for the
-// article and version.
+// its themes (once per transaction: recorded remembers them). The caller
+// makes sure no scoring exists yet for the article and version.
 func writeScore(ctx context.Context, exec execFunc, recorded map[string]bool, id, published int64, r scoring.Result, at time.Time) error {
+	e, err := encodeScore(r)
+	if err != nil {
+		return err
+	}
+	var rows rowBuffer
+	if err := writeEncodedScore(ctx, exec, recorded, &rows, id, published, e, at); err != nil {
+		return err
+	}
+	return rows.flush(ctx, exec)
+}
+
+// writeEncodedScore is writeScore with the score encoded already, and its
+// rows left in rows for the caller to flush; the lexicon version and themes,
+// which they refer to, are recorded at once.
+func writeEncodedScore(ctx context.Context, exec execFunc, recorded map[string]bool, rows *rowBuffer,
+	id, published int64, e encodedScore, at time.Time) error {
+	r := &e.r
 	v := r.LexiconVersion
 	if !recorded[v] {
-		if _, err := exec(ctx, `INSERT OR IGNORE INTO lexicon_versions(version, first_used_ms) VALUES (?, ?)`, v, ms(at)); err != nil {
+		if _, err := exec(ctx, qLexVersion, v, ms(at)); err != nil {
 			return fmt.Errorf("record lexicon version: %w", err)
 		}
 		recorded[v] = true
 	}
-	themes, err := json.Marshal(r.Themes)
-	if err != nil {
-		return fmt.Errorf("encode explanation: %w", err)
-	}
-	if _, err := exec(ctx, `INSERT INTO scorings(article_id, lexicon_version, lang, scored_ms, themes) VALUES (?, ?, ?, ?, ?)`,
-		id, v, r.Lang, ms(at), string(themes)); err != nil {
-		return fmt.Errorf("insert scoring: %w", err)
-	}
+	rows.add(tScorings, id, v, r.Lang, ms(at), e.themes)
 	for theme, ts := range r.Themes {
 		if vt := v + "\x00" + theme; !recorded[vt] {
-			if _, err := exec(ctx, `INSERT OR IGNORE INTO lexicon_themes(version, theme) VALUES (?, ?)`, v, theme); err != nil {
+			if _, err := exec(ctx, qLexTheme, v, theme); err != nil {
 				return fmt.Errorf("record theme: %w", err)
 			}
 			recorded[vt] = true
@@ -468,22 +664,13 @@ func writeScore(ctx context.Context, exec execFunc, recorded map[string]bool, id
 		if ts.Score == 0 && !ts.Flagged {
 			continue
 		}
-		if _, err := exec(ctx, `INSERT INTO scores(article_id, lexicon_version, theme, score, flagged, published_ms)
-			VALUES (?, ?, ?, ?, ?, ?)`, id, v, theme, ts.Score, ts.Flagged, published); err != nil {
-			return fmt.Errorf("insert %s score: %w", theme, err)
-		}
+		rows.add(tScores, id, v, theme, ts.Score, ts.Flagged, published)
 	}
 	for rank, c := range r.Countries {
-		if _, err := exec(ctx, `INSERT INTO article_countries(article_id, lexicon_version, rank, country)
-			VALUES (?, ?, ?, ?)`, id, v, rank, c); err != nil {
-			return fmt.Errorf("insert country: %w", err)
-		}
+		rows.add(tCountries, id, v, rank, c)
 	}
-	for rank, d := range r.Dyads {
-		if _, err := exec(ctx, `INSERT OR IGNORE INTO article_dyads(article_id, lexicon_version, dyad, rank)
-			VALUES (?, ?, ?, ?)`, id, v, normDyad(d).String(), rank); err != nil {
-			return fmt.Errorf("insert dyad: %w", err)
-		}
+	for rank, d := range e.dyads {
+		rows.add(tDyads, id, v, d, rank)
 	}
 	return nil
 }

@@ -7,7 +7,9 @@
 // failing with SQLITE_BUSY half-way; reads use a separate pool of query-only
 // connections, which WAL mode lets run concurrently with the writer. Every
 // connection gets its pragmas from the DSN, so a connection the pool opens
-// later is configured exactly like the first.
+// later is configured exactly like the first. Concurrent SaveFetch calls
+// share transactions (groupcommit.go), and WAL checkpoints run beside the
+// writer rather than inside its commits (checkpoint.go).
 package store
 
 import (
@@ -46,14 +48,22 @@ type DB struct {
 	w    *sql.DB // exactly one connection: all writes
 	r    *sql.DB // query-only pool: all reads
 
-	// saveMu serialises SaveFetch calls (the writer would anyway) and
-	// guards lsh, the near-duplicate index of recent articles.
-	saveMu sync.Mutex
-	lsh    *lshIndex
+	// prepared holds the write path's statements (writeQueries), prepared on
+	// the writer connection once; read-only after Open.
+	prepared map[string]*sql.Stmt
+
+	// queue feeds SaveFetch outcomes to the writer goroutine (writeLoop),
+	// which alone uses lsh, the near-duplicate index of recent articles.
+	queue      *saveQueue
+	writerDone chan struct{}
+	lsh        *lshIndex
+	ck         *checkpointer
+	closeOnce  sync.Once
+	closeErr   error
 
 	// afterArticle, when set (tests only), runs inside SaveFetch's
 	// transaction after the i-th article has been written; an error aborts
-	// the transaction as a failing statement would.
+	// the outcome as a failing statement would.
 	afterArticle func(i int) error
 }
 
@@ -99,12 +109,41 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("open database %s: %w", abs, err)
 	}
-	db := &DB{path: abs, w: w, r: r}
-	if db.lsh, err = loadLSH(ctx, w); err != nil {
+	db := &DB{path: abs, w: w, r: r, prepared: map[string]*sql.Stmt{}, queue: newSaveQueue(), writerDone: make(chan struct{})}
+	err = db.prepareWrites(ctx)
+	if err == nil {
+		db.lsh, err = loadLSH(ctx, w)
+	}
+	if err != nil {
+		close(db.writerDone) // no writer goroutine to wait for
 		db.Close()
 		return nil, fmt.Errorf("open database %s: %w", abs, err)
 	}
+	db.startCheckpointer()
+	go db.writeLoop()
 	return db, nil
+}
+
+// prepareWrites prepares the write path's statements on the writer
+// connection. It must run outside any transaction: preparing on the pool
+// waits for its only connection.
+func (db *DB) prepareWrites(ctx context.Context) error {
+	for _, q := range writeQueries() {
+		s, err := db.w.PrepareContext(ctx, q)
+		if err != nil {
+			return fmt.Errorf("prepare %q: %w", q, err)
+		}
+		db.prepared[q] = s
+	}
+	return nil
+}
+
+// preparedStmt returns the statement prepared for query by Open, or nil.
+func (db *DB) preparedStmt(query string) *sql.Stmt {
+	if db == nil {
+		return nil
+	}
+	return db.prepared[query]
 }
 
 // loadLSH rebuilds the near-duplicate index from the signatures of the
@@ -128,7 +167,7 @@ func loadLSH(ctx context.Context, w *sql.DB) (*lshIndex, error) {
 		if err != nil {
 			return nil, fmt.Errorf("load near-duplicate index: article %d: %w", a.id, err)
 		}
-		a.keys = sig.bandKeys()
+		a.keys, a.sketch = sig.bandKeys(), sig.sketch()
 		x.add(a)
 	}
 	if err := rows.Err(); err != nil {
@@ -157,14 +196,33 @@ func dsn(abs string, readOnly bool) string {
 		q.Set("_txlock", "immediate")
 		// The writer's inserts touch the tails of a dozen indexes.
 		q.Add("_pragma", "cache_size(-16000)")
+		// Checkpoints run in the background (checkpoint.go); this is
+		// only the safety net.
+		q.Add("_pragma", fmt.Sprintf("wal_autocheckpoint(%d)", walSafetyPages))
+		// Statement journals (of statements that may fail half-way) in
+		// memory, not in temporary files.
+		q.Add("_pragma", "temp_store(MEMORY)")
 	}
 	u := url.URL{Scheme: "file", Path: abs, RawQuery: q.Encode()}
 	return u.String()
 }
 
-// Close checkpoints the write-ahead log into the database file, so the file
-// is complete on its own, and closes both pools.
+// Close waits for the outcomes already queued by SaveFetch to be written,
+// checkpoints the write-ahead log into the database file, so the file is
+// complete on its own, and closes both pools. SaveFetch fails once Close has
+// begun; Close may be called again and returns the first call's result.
 func (db *DB) Close() error {
+	db.closeOnce.Do(func() { db.closeErr = db.close() })
+	return db.closeErr
+}
+
+func (db *DB) close() error {
+	db.queue.close()
+	<-db.writerDone
+	db.ck.stop()
+	for _, s := range db.prepared {
+		s.Close()
+	}
 	errR := db.r.Close()
 	// Nothing else can be running once the readers are closed: TRUNCATE
 	// leaves an empty -wal behind.
