@@ -11,7 +11,7 @@ import (
 )
 
 // defaultEvalSets are the labelled development sets in the repository.
-var defaultEvalSets = []string{"internal/eval/testdata/tune.jsonl", "internal/eval/testdata/heldout.jsonl"}
+var defaultEvalSets = []string{"internal/eval/testdata/tune.jsonl", "internal/eval/testdata/tune2.jsonl", "internal/eval/testdata/heldout.jsonl"}
 
 func cmdEval(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("eval", stderr)
