@@ -57,15 +57,7 @@ type App struct {
 // Open loads the config, opens the store, wires the parts and binds the
 // listen address. It does not start fetching or serving.
 func (a *App) Open(ctx context.Context) error {
-	cfg, hash, err := loadConfig(a.ConfigPath)
-	if err != nil {
-		return err
-	}
-	scorer, err := newScorer(cfg)
-	if err != nil {
-		return fmt.Errorf("build scorer: %w", err)
-	}
-	token, err := cfg.Web.ReadAdminToken()
+	cfg, hash, scorer, token, err := prepare(a.ConfigPath)
 	if err != nil {
 		return err
 	}
@@ -208,15 +200,7 @@ func (a *App) Reload(ctx context.Context) error {
 }
 
 func (a *App) reloadLocked(ctx context.Context) error {
-	cfg, hash, err := loadConfig(a.ConfigPath)
-	if err != nil {
-		return err
-	}
-	scorer, err := newScorer(cfg)
-	if err != nil {
-		return fmt.Errorf("build scorer: %w", err)
-	}
-	token, err := cfg.Web.ReadAdminToken()
+	cfg, hash, scorer, token, err := prepare(a.ConfigPath)
 	if err != nil {
 		return err
 	}
@@ -313,6 +297,43 @@ func fetcherOptions(cfg *config.Config) feeds.Options {
 
 func newScorer(cfg *config.Config) (*scoring.Scorer, error) {
 	return scoring.New(cfg.Lexicons, scoring.Options{Builtin: cfg.Lexicon.UseBuiltin()})
+}
+
+// prepare loads the config file and builds what applying it needs: the
+// scorer of its lexicon and the admin token. Start-up and reload share it,
+// so a reload accepts exactly what start-up would.
+func prepare(path string) (*config.Config, [32]byte, *scoring.Scorer, string, error) {
+	cfg, hash, err := loadConfig(path)
+	if err != nil {
+		return nil, hash, nil, "", err
+	}
+	scorer, err := newScorer(cfg)
+	if err != nil {
+		return nil, hash, nil, "", fmt.Errorf("build scorer: %w", err)
+	}
+	token, err := cfg.Web.ReadAdminToken()
+	if err != nil {
+		return nil, hash, nil, "", err
+	}
+	return cfg, hash, scorer, token, nil
+}
+
+// openConfigured loads a config, builds its scorer and opens its database,
+// for the one-shot commands (fetch --once, rescore, backfill).
+func openConfigured(ctx context.Context, path string) (*config.Config, *scoring.Scorer, *store.DB, error) {
+	cfg, err := config.Load(path)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	scorer, err := newScorer(cfg)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("build scorer: %w", err)
+	}
+	db, err := store.Open(ctx, cfg.Global.DatabasePath)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("open database: %w", err)
+	}
+	return cfg, scorer, db, nil
 }
 
 // loadConfig loads and validates the config file. The hash covers the

@@ -28,17 +28,9 @@ func cmdRescore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return &exitError{code: 2, err: err}
 	}
-	cfg, err := config.Load(*cfgPath)
+	cfg, scorer, db, err := openConfigured(ctx, *cfgPath)
 	if err != nil {
 		return err
-	}
-	scorer, err := newScorer(cfg)
-	if err != nil {
-		return err
-	}
-	db, err := store.Open(ctx, cfg.Global.DatabasePath)
-	if err != nil {
-		return fmt.Errorf("open database: %w", err)
 	}
 	defer db.Close()
 	r := ingest.NewRescorer(db, log, metrics.NewRescore(metrics.NewRegistry()))

@@ -60,17 +60,9 @@ func cmdFetch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return &exitError{code: 2, err: err}
 	}
-	cfg, err := config.Load(*cfgPath)
+	cfg, scorer, db, err := openConfigured(ctx, *cfgPath)
 	if err != nil {
 		return err
-	}
-	scorer, err := newScorer(cfg)
-	if err != nil {
-		return fmt.Errorf("build scorer: %w", err)
-	}
-	db, err := store.Open(ctx, cfg.Global.DatabasePath)
-	if err != nil {
-		return fmt.Errorf("open database: %w", err)
 	}
 	defer db.Close()
 	sums, err := fetchOnce(ctx, cfg, db, scorer, metrics.NewFetch(metrics.NewRegistry()), log)

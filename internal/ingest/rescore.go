@@ -65,10 +65,12 @@ func (r *Rescorer) Start(sc Scorer, since time.Time, prev string, publish func(v
 		publish(version)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	r.cancel, r.done = cancel, make(chan struct{})
+	done := make(chan struct{})
+	r.cancel, r.done = cancel, done
 	r.metrics.Active(true)
 	go func() {
-		defer close(r.done)
+		// done, not r.done: Stop clears r.done under the lock.
+		defer close(done)
 		defer r.metrics.Active(false)
 		n, err := r.Run(ctx, sc, since)
 		if err != nil {
