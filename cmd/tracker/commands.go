@@ -108,10 +108,12 @@ func printSummaries(w io.Writer, sums []ingest.Summary) {
 	tw.Flush()
 }
 
+// oneLine collapses whitespace and cuts s to at most max runes, so an
+// error text fits a table cell.
 func oneLine(s string, max int) string {
 	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > max {
-		s = s[:max] + "…"
+	if r := []rune(s); len(r) > max {
+		s = string(r[:max]) + "…"
 	}
 	return s
 }

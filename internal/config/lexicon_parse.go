@@ -151,22 +151,28 @@ func (d *decoder) theme(k, n *yaml.Node, path string) *ThemeLexicon {
 	return t
 }
 
+// pattern decodes a term or negative pattern, recording why it is unusable.
+func (d *decoder) pattern(n *yaml.Node, path string) (string, bool) {
+	s, ok := d.str(n, path)
+	if !ok {
+		return "", false
+	}
+	p, err := cleanPattern(s)
+	if err != nil {
+		d.errorAt(n, path, "%v", err)
+		return "", false
+	}
+	return p, true
+}
+
 // term decodes a term written as a bare string or as a mapping. It reports
 // false when the term is unusable; problems have been recorded.
 func (d *decoder) term(n *yaml.Node, path string) (Term, bool) {
 	t := Term{Weight: DefaultTermWeight, Line: n.Line}
 	if n.Kind == yaml.ScalarNode {
-		s, ok := d.str(n, path)
-		if !ok {
-			return t, false
-		}
-		p, err := cleanPattern(s)
-		if err != nil {
-			d.errorAt(n, path, "%v", err)
-			return t, false
-		}
+		p, ok := d.pattern(n, path)
 		t.Pattern, t.ID = p, p
-		return t, true
+		return t, ok
 	}
 	if n.Kind != yaml.MappingNode {
 		d.errorAt(n, path, "expected a term (a string, or a mapping with \"term\"), got %s", describe(n))
@@ -179,17 +185,8 @@ func (d *decoder) term(n *yaml.Node, path string) (Term, bool) {
 		switch key {
 		case "term":
 			hasPattern = true
-			s, ok := d.str(v, p)
-			if !ok {
-				good = false
-				return
-			}
-			pat, err := cleanPattern(s)
-			if err != nil {
-				d.errorAt(v, p, "%v", err)
-				good = false
-				return
-			}
+			pat, ok := d.pattern(v, p)
+			good = good && ok
 			t.Pattern = pat
 		case "weight":
 			f, ok := d.float(v, p)
@@ -258,17 +255,9 @@ func (d *decoder) term(n *yaml.Node, path string) (Term, bool) {
 func (d *decoder) negative(n *yaml.Node, path string) (Negative, bool) {
 	neg := Negative{Scope: ScopeSpan, Line: n.Line}
 	if n.Kind == yaml.ScalarNode {
-		s, ok := d.str(n, path)
-		if !ok {
-			return neg, false
-		}
-		p, err := cleanPattern(s)
-		if err != nil {
-			d.errorAt(n, path, "%v", err)
-			return neg, false
-		}
+		p, ok := d.pattern(n, path)
 		neg.Pattern = p
-		return neg, true
+		return neg, ok
 	}
 	if n.Kind != yaml.MappingNode {
 		d.errorAt(n, path, "expected a negative (a string, or a mapping with \"term\"), got %s", describe(n))
@@ -281,17 +270,8 @@ func (d *decoder) negative(n *yaml.Node, path string) (Negative, bool) {
 		switch key {
 		case "term":
 			hasPattern = true
-			s, ok := d.str(v, p)
-			if !ok {
-				good = false
-				return
-			}
-			pat, err := cleanPattern(s)
-			if err != nil {
-				d.errorAt(v, p, "%v", err)
-				good = false
-				return
-			}
+			pat, ok := d.pattern(v, p)
+			good = good && ok
 			neg.Pattern = pat
 		case "lang":
 			neg.Lang = d.lang(v, p)

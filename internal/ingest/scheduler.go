@@ -132,7 +132,7 @@ func sameFeed(a, b config.Feed) bool {
 	return true
 }
 
-// Start starts the cron loop. RunNow may be used to fetch every feed at once.
+// Start starts the cron loop; RunAll fetches every feed at once as well.
 func (s *Scheduler) Start() { s.cron.Start() }
 
 // RunAll runs every scheduled feed once now (through the same guards), for a

@@ -1,6 +1,6 @@
 // Package web serves the tracker's HTTP endpoints: /metrics, the
-// exporter-style lifecycle endpoints (/-/healthy, /-/ready, /-/reload) and
-// the landing page.
+// exporter-style lifecycle endpoints (/-/healthy, /-/ready, /-/reload), and
+// the article explorer and its JSON API.
 package web
 
 import (
@@ -8,7 +8,6 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
-	"html/template"
 	"log/slog"
 	"net"
 	"net/http"
@@ -18,8 +17,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-
-	"github.com/tensiontracker/tracker/internal/version"
 )
 
 // Options configure a Server.
@@ -87,8 +84,6 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("PUT /-/reload", s.reload)
 	if s.opts.Extra != nil {
 		s.opts.Extra(mux)
-	} else {
-		mux.HandleFunc("GET /{$}", s.landing)
 	}
 	return securityHeaders(mux)
 }
@@ -117,24 +112,6 @@ func Authorized(r *http.Request, token string) bool {
 	}
 	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	return ok && subtle.ConstantTimeCompare([]byte(got), []byte(token)) == 1
-}
-
-var landingTmpl = template.Must(template.New("landing").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Tension tracker</title></head>
-<body><h1>Tension tracker</h1>
-<p>Version {{.Version}} ({{.Revision}}).</p>
-<ul>
-<li><a href="/metrics">Metrics</a></li>
-<li><a href="/-/healthy">Health</a></li>
-<li><a href="/-/ready">Readiness</a></li>
-</ul></body></html>
-`))
-
-func (s *Server) landing(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	if err := landingTmpl.Execute(w, version.Get()); err != nil {
-		s.opts.Log.Error("render landing page", "err", err)
-	}
 }
 
 // securityHeaders sets headers that keep feed content inert in browsers.
