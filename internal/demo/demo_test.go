@@ -15,7 +15,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/tensiontracker/tracker/internal/config"
-	"github.com/tensiontracker/tracker/internal/simhash"
+	"github.com/tensiontracker/tracker/internal/neardup"
 )
 
 func TestFeedsMetadata(t *testing.T) {
@@ -185,31 +185,34 @@ func TestArticles(t *testing.T) {
 }
 
 // TestSyndicatedNearCopies checks each republished story is a near copy of
-// a different wire story by the measure the store clusters with (SimHash of
-// title + " " + text within 3 bits), while unrelated stories stay far apart;
-// otherwise the demo would show no near-duplicate clusters.
+// a different wire story by the measure the store clusters with (package
+// neardup's similarity of title + " " + text, at least MinSimilarity),
+// while unrelated stories stay far apart; otherwise the demo would show no
+// near-duplicate clusters.
 func TestSyndicatedNearCopies(t *testing.T) {
 	t.Parallel()
-	const clusterBits = 3 // the store's clustering distance
 	s := NewServer(func() time.Time { return testNow })
 	wire := parseServed(t, s, "/feeds/wire-world.xml")
 	synd := parseServed(t, s, "/feeds/syndicated.xml")
-	hash := func(it *gofeed.Item) uint64 { return simhash.Of(plainText(it.Title) + " " + plainText(it.Description)) }
+	hash := func(it *gofeed.Item) neardup.Fingerprint {
+		sig, _, _ := neardup.Sign(plainText(it.Title) + " " + plainText(it.Description))
+		return sig.Fingerprint()
+	}
 	originals := map[string]bool{}
 	for _, c := range synd.Items {
 		hc := hash(c)
 		var near []*gofeed.Item
 		for _, w := range wire.Items {
-			d := simhash.Distance(hc, hash(w))
-			switch {
-			case d <= clusterBits:
+			hw := hash(w)
+			switch sim := hc.Similarity(&hw); {
+			case sim >= neardup.MinSimilarity:
 				near = append(near, w)
-			case d < 12:
-				t.Errorf("%s: %d bits from unrelated wire story %s, want far apart", c.Link, d, w.Link)
+			case sim > 0.2:
+				t.Errorf("%s: similarity %.2f to unrelated wire story %s, want far apart", c.Link, sim, w.Link)
 			}
 		}
 		if len(near) != 1 {
-			t.Errorf("%s: %d wire stories within %d bits, want exactly one", c.Link, len(near), clusterBits)
+			t.Errorf("%s: %d wire stories at similarity >= %v, want exactly one", c.Link, len(near), neardup.MinSimilarity)
 			continue
 		}
 		w := near[0]

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -105,16 +104,17 @@ func readArticleDetails(ctx context.Context, tx *sql.Tx, a *Article) error {
 	if err != nil {
 		return err
 	}
-	err = eachRow(ctx, tx, `SELECT lexicon_version, lang, themes FROM scorings WHERE article_id = ?`, []any{a.ID},
+	err = eachRow(ctx, tx, `SELECT lexicon_version, lang, explanation FROM scorings WHERE article_id = ?`, []any{a.ID},
 		func(rows *sql.Rows) error {
 			var (
-				r      scoring.Result
-				themes string
+				r    scoring.Result
+				blob []byte
+				err  error
 			)
-			if err := rows.Scan(&r.LexiconVersion, &r.Lang, &themes); err != nil {
+			if err := rows.Scan(&r.LexiconVersion, &r.Lang, &blob); err != nil {
 				return err
 			}
-			if err := json.Unmarshal([]byte(themes), &r.Themes); err != nil {
+			if r.Themes, err = decodeExplanation(blob); err != nil {
 				return fmt.Errorf("decode explanation under %s: %w", r.LexiconVersion, err)
 			}
 			r.ID = a.Item.Key

@@ -3,10 +3,11 @@ package store
 import (
 	"context"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tensiontracker/tracker/internal/neardup"
 )
 
 // firstSentence splits a text after its first sentence.
@@ -68,9 +69,10 @@ func TestSyndicatedCopiesShareAStory(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			sa, _, _ := signatureOf(tt.title + " " + tt.text)
-			sb, _, _ := signatureOf(tt.copyTitle + " " + tt.copyText)
-			t.Logf("estimated Jaccard similarity %.2f", sa.jaccard(&sb))
+			sa, _, _ := neardup.Sign(tt.title + " " + tt.text)
+			sb, _, _ := neardup.Sign(tt.copyTitle + " " + tt.copyText)
+			fa, fb := sa.Fingerprint(), sb.Fingerprint()
+			t.Logf("estimated Jaccard similarity %.2f", fa.Similarity(&fb))
 			if got := a.ClusterID == b.ClusterID; got != tt.same {
 				t.Fatalf("same story = %v, want %v (clusters %d, %d)", got, tt.same, a.ClusterID, b.ClusterID)
 			}
@@ -129,95 +131,6 @@ func TestClusterGrowsAroundFirstArticle(t *testing.T) {
 	}
 }
 
-func TestSignatureBandsAreStable(t *testing.T) {
-	t.Parallel()
-	text := readFixture(t, "wire_en.txt")
-	a, words, ok := signatureOf(text)
-	b, _, _ := signatureOf(strings.ToUpper(text))
-	if !ok || words != 171 {
-		t.Fatalf("words %d, comparable %v; want 171, true", words, ok)
-	}
-	if a != b || a.bandKeys() != b.bandKeys() {
-		t.Error("case changes the signature")
-	}
-	if _, _, ok := signatureOf("Only eleven words here, which is below the clustering minimum."); ok {
-		t.Error("an 11-word text counted as comparable")
-	}
-	// Band keys differ per band even for equal values, so equal rows in
-	// different bands do not collide.
-	var same signature
-	keys := same.bandKeys()
-	for i := 1; i < len(keys); i++ {
-		if keys[i] == keys[0] {
-			t.Fatalf("band %d has the same key as band 0", i)
-		}
-	}
-	back, err := signatureFromBytes(a.bytes())
-	if err != nil || back != a {
-		t.Errorf("signature does not survive encoding: %v", err)
-	}
-	if _, err := signatureFromBytes([]byte{1, 2, 3}); err == nil {
-		t.Error("a short blob decoded as a signature")
-	}
-}
-
-func TestLSHIndex(t *testing.T) {
-	t.Parallel()
-	const day = 24 * 60 * 60 * 1000
-	keys := func(base uint32) [lshBands]uint32 {
-		var k [lshBands]uint32
-		for i := range k {
-			k[i] = base + uint32(i)
-		}
-		return k
-	}
-	x := newLSHIndex()
-	x.add(lshArticle{id: 1, published: 10 * day, keys: keys(100)})
-	x.add(lshArticle{id: 2, published: 11 * day, keys: keys(200)})
-	// Shares band 3 with article 1, and has article 1's band-0 key in band 1
-	// (a chance collision that must not count).
-	k3 := keys(300)
-	k3[3] = 103
-	k3[1] = 100
-	x.add(lshArticle{id: 3, published: 12 * day, keys: k3})
-
-	q := keys(100)
-	tests := []struct {
-		name   string
-		lo, hi int64
-		want   []int64
-	}{
-		{"all times", 0, 100 * day, []int64{1, 3}},
-		{"window excludes article 1", 11 * day, 100 * day, []int64{3}},
-		{"window excludes everything", 20 * day, 30 * day, nil},
-	}
-	for _, tt := range tests {
-		got := x.candidates(&q, tt.lo, tt.hi)
-		slices.Sort(got)
-		if !slices.Equal(got, tt.want) {
-			t.Errorf("%s: candidates = %v, want %v", tt.name, got, tt.want)
-		}
-	}
-
-	// Compaction keeps only what is within lshKeep of the newest article.
-	late := int64(12*day) + lshKeep // article 3 is exactly lshKeep older: kept
-	x.add(lshArticle{id: 4, published: late, keys: keys(400)})
-	x.compact()
-	var ids []int64
-	for _, a := range x.arts {
-		ids = append(ids, a.id)
-	}
-	if !slices.Equal(ids, []int64{3, 4}) {
-		t.Errorf("after compaction: %v, want [3 4]", ids)
-	}
-	if got := x.candidates(&q, 0, late); !slices.Equal(got, []int64{3}) {
-		t.Errorf("after compaction: candidates %v, want [3]", got)
-	}
-	if len(x.heads) != 2*lshBands || len(x.next) != 2*lshBands {
-		t.Errorf("after compaction: %d keys, %d postings; want %d each", len(x.heads), len(x.next), 2*lshBands)
-	}
-}
-
 // TestClusteringSurvivesRestart: the in-memory index is rebuilt from the
 // stored signatures, so a copy arriving after a restart still finds its story.
 func TestClusteringSurvivesRestart(t *testing.T) {
@@ -242,7 +155,7 @@ func TestClusteringSurvivesRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if n := len(db.lsh.arts); n != 1 {
+	if n := len(db.lsh.Entries()); n != 1 {
 		t.Errorf("index rebuilt with %d articles, want 1 (the old one is out of reach)", n)
 	}
 	save(t, db, FetchOutcome{Feed: "daily", Articles: []NewArticle{{Item: item("guid:copy", "Copia", wire, time.Hour)}}})

@@ -226,8 +226,10 @@ func (db *DB) writeBatch(batch []*saveReq) (retry []*saveReq) {
 	}
 	// The committed articles join the index before any caller returns, so
 	// that the next transaction finds them there as it finds them in SQLite.
-	for _, a := range w.pending {
-		db.lsh.add(a)
+	if w.pending != nil {
+		for _, e := range w.pending.Entries() {
+			db.lsh.Add(e)
+		}
 	}
 	added := 0
 	for _, d := range done {

@@ -164,7 +164,7 @@ func TestGroupCommitFailureIsolated(t *testing.T) {
 	if n := count(t, db, "article_sources"); n != 8 {
 		t.Errorf("%d sources, want 8", n)
 	}
-	if n := len(db.lsh.arts); n != 0 {
+	if n := len(db.lsh.Entries()); n != 0 {
 		// Too short to be compared: none of them may be indexed.
 		t.Errorf("%d articles in the near-duplicate index, want 0", n)
 	}

@@ -21,6 +21,22 @@ type migration struct {
 	version int
 	name    string
 	sql     string
+	// foreignKeysOff: the migration rebuilds a table other tables refer to
+	// (the file's first line is fkOffDirective), so it runs with foreign
+	// key enforcement off, which SQLite only allows outside a transaction,
+	// and checks every foreign key before it commits.
+	foreignKeysOff bool
+	// step, when set (goSteps), runs after the SQL in the same
+	// transaction: the part of a migration SQL cannot express.
+	step func(ctx context.Context, tx *sql.Tx) error
+}
+
+// fkOffDirective, as a migration's first line, runs it with foreign keys off.
+const fkOffDirective = "-- tracker:foreign_keys=off"
+
+// goSteps are the Go parts of migrations, by version.
+var goSteps = map[int]func(ctx context.Context, tx *sql.Tx) error{
+	3: migrateCompactStorage,
 }
 
 // loadMigrations reads the embedded migrations in version order and checks
@@ -43,7 +59,8 @@ func loadMigrations(fsys fs.FS) ([]migration, error) {
 		if err != nil {
 			return nil, err
 		}
-		ms = append(ms, migration{version: v, name: base, sql: string(b)})
+		ms = append(ms, migration{version: v, name: base, sql: string(b), step: goSteps[v],
+			foreignKeysOff: strings.HasPrefix(string(b), fkOffDirective)})
 	}
 	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
 	for i, m := range ms {
@@ -78,16 +95,36 @@ func migrate(ctx context.Context, w *sql.DB) error {
 		return fmt.Errorf("%w: the database is at schema version %d, this binary knows up to %d; run a newer tracker (or restore a backup)",
 			ErrSchemaTooNew, current, len(ms))
 	}
+	if current == len(ms) {
+		return nil
+	}
+	// One connection for all of them: the foreign_keys pragma is per
+	// connection.
+	conn, err := w.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
 	for _, m := range ms[current:] {
-		if err := applyMigration(ctx, w, m); err != nil {
+		if err := applyMigration(ctx, conn, m); err != nil {
 			return fmt.Errorf("migration %s: %w", m.name, err)
 		}
 	}
 	return nil
 }
 
-func applyMigration(ctx context.Context, w *sql.DB, m migration) error {
-	tx, err := w.BeginTx(ctx, nil)
+func applyMigration(ctx context.Context, conn *sql.Conn, m migration) (err error) {
+	if m.foreignKeysOff {
+		if _, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
+			return err
+		}
+		defer func() {
+			if _, errOn := conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA foreign_keys = ON`); errOn != nil && err == nil {
+				err = fmt.Errorf("turn foreign keys back on: %w", errOn)
+			}
+		}()
+	}
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -103,9 +140,38 @@ func applyMigration(ctx context.Context, w *sql.DB, m migration) error {
 	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 		return err
 	}
+	if m.step != nil {
+		if err := m.step(ctx, tx); err != nil {
+			return err
+		}
+	}
+	if m.foreignKeysOff {
+		if err := checkForeignKeys(ctx, tx); err != nil {
+			return err
+		}
+	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations(version, name, applied_ms) VALUES (?, ?, ?)`,
 		m.version, m.name, time.Now().UnixMilli()); err != nil {
 		return err
 	}
 	return tx.Commit()
+}
+
+// checkForeignKeys fails when any row refers to a missing parent.
+func checkForeignKeys(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, `PRAGMA foreign_key_check`)
+	if err != nil {
+		return fmt.Errorf("check foreign keys: %w", err)
+	}
+	defer rows.Close()
+	if rows.Next() {
+		var table, parent string
+		var rowid sql.NullInt64
+		var fk int
+		if err := rows.Scan(&table, &rowid, &parent, &fk); err != nil {
+			return fmt.Errorf("check foreign keys: %w", err)
+		}
+		return fmt.Errorf("check foreign keys: a row of %s (rowid %v) refers to a missing row of %s", table, rowid.Int64, parent)
+	}
+	return rows.Err()
 }

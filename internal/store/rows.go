@@ -52,7 +52,7 @@ const (
 // rowTables are immutable after initialisation.
 var rowTables = [numRowTables]rowTable{
 	tSources:   newRowTable("source", `INSERT INTO article_sources(article_id, feed_id, first_seen_ms, published_ms)`, 4),
-	tScorings:  newRowTable("scoring", `INSERT INTO scorings(article_id, lexicon_version, lang, scored_ms, themes)`, 5),
+	tScorings:  newRowTable("scoring", `INSERT INTO scorings(article_id, lexicon_version, lang, scored_ms, explanation)`, 5),
 	tScores:    newRowTable("score", `INSERT INTO scores(article_id, lexicon_version, theme, score, flagged, published_ms)`, 6),
 	tCountries: newRowTable("country", `INSERT INTO article_countries(article_id, lexicon_version, rank, country)`, 4),
 	// A dyad listed twice (once in each order) is stored once.

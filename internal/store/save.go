@@ -3,13 +3,13 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"time"
 
 	"github.com/tensiontracker/tracker/internal/feeds"
+	"github.com/tensiontracker/tracker/internal/neardup"
 	"github.com/tensiontracker/tracker/internal/scoring"
 )
 
@@ -149,13 +149,11 @@ type preparedArticle struct {
 	NewArticle
 	published int64 // ms; the fetch time when the item has none
 	lang      string
-	// The MinHash signature of title+text, its LSH keys and word count;
+	// The near-duplicate fingerprint of title+text and its word count;
 	// computed before queueing for scored articles (new as far as the
 	// pipeline knew), by the writer for the others once they turn out new.
 	signed     bool
-	sig        signature
-	keys       [lshBands]uint32
-	sketch     sketch
+	fp         neardup.Fingerprint
 	words      int
 	comparable bool
 	// score is Score encoded for storage, when Score has a lexicon version.
@@ -191,24 +189,21 @@ func prepareArticles(o FetchOutcome) ([]preparedArticle, error) {
 }
 
 func (p *preparedArticle) sign() {
-	p.sig, p.words, p.comparable = signatureOf(p.Item.Title + " " + p.Item.Text)
-	p.keys, p.sketch = p.sig.bandKeys(), p.sig.sketch()
+	var sig neardup.Signature
+	sig, p.words, p.comparable = neardup.Sign(p.Item.Title + " " + p.Item.Text)
+	p.fp = sig.Fingerprint()
 	p.signed = true
 }
 
 // encodedScore is a scoring result in its stored form.
 type encodedScore struct {
-	r      scoring.Result
-	themes string   // r.Themes as JSON: the explanation
-	dyads  []string // r.Dyads normalised, as "A-B"
+	r           scoring.Result
+	explanation []byte   // r.Themes in their stored form (explanation.go)
+	dyads       []string // r.Dyads normalised, as "A-B"
 }
 
 func encodeScore(r scoring.Result) (encodedScore, error) {
-	themes, err := json.Marshal(r.Themes)
-	if err != nil {
-		return encodedScore{}, fmt.Errorf("encode explanation: %w", err)
-	}
-	e := encodedScore{r: r, themes: string(themes)}
+	e := encodedScore{r: r, explanation: encodeExplanation(nil, r.Themes)}
 	for _, d := range r.Dyads {
 		e.dyads = append(e.dyads, normDyad(d).String())
 	}
@@ -251,7 +246,7 @@ const (
 	// DO NOTHING on a conflict with the key or link indexes: the article is
 	// stored already, which the caller learns from the count of rows.
 	qInsertArticle = `INSERT INTO articles(id, key, link, guid, title, text, lang, published_ms, date_source,
-		first_seen_ms, words, minhash, cluster_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		first_seen_ms, words, lsh, cluster_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT DO NOTHING`
 	qLinkSource = `INSERT OR IGNORE INTO article_sources(article_id, feed_id, first_seen_ms, published_ms)
 		VALUES (?, ?, ?, ?)`
@@ -259,7 +254,6 @@ const (
 	qInsertStory = `INSERT INTO stories(cluster_id, rep_id, published_ms, weight, articles) VALUES (?, ?, ?, ?, 1)`
 	qJoinStory   = `UPDATE stories SET published_ms = MIN(published_ms, ?), weight = MAX(weight, ?),
 		articles = articles + 1 WHERE cluster_id = ?`
-	qCandidate  = `SELECT cluster_id, minhash FROM articles WHERE id = ?`
 	qScored     = `SELECT COUNT(*) FROM scorings WHERE article_id = ? AND lexicon_version = ?`
 	qLexVersion = `INSERT OR IGNORE INTO lexicon_versions(version, first_used_ms) VALUES (?, ?)`
 	qLexTheme   = `INSERT OR IGNORE INTO lexicon_themes(version, theme) VALUES (?, ?)`
@@ -268,7 +262,7 @@ const (
 // writeQueries are the statements Open prepares on the writer connection.
 func writeQueries() []string {
 	return append([]string{qFeed, qStateOK, qStateNotModified, qStateError, qLastID, qLookup, qInsertArticle,
-		qLinkSource, qStoryWeight, qInsertStory, qJoinStory, qCandidate, qScored, qLexVersion, qLexTheme},
+		qLinkSource, qStoryWeight, qInsertStory, qJoinStory, qScored, qLexVersion, qLexTheme},
 		bulkQueries()...)
 }
 
@@ -282,11 +276,11 @@ type articleWriter struct {
 	// recorded holds the lexicon versions and themes already recorded in
 	// this transaction, to skip re-inserting them for every article.
 	recorded map[string]bool
-	// lsh is the index of committed articles; pending holds the articles of
-	// this transaction, which join the index only once it commits.
-	lsh     *lshIndex
-	pending []lshArticle
-	cands   []*lshArticle // nearest's scratch space
+	// lsh is the near-duplicate index of committed articles; pending
+	// indexes the articles of this transaction, which join lsh only once
+	// it commits (made on first use).
+	lsh     *neardup.Index
+	pending *neardup.Index
 	// rows holds the outcome's rows for the bulk tables (rows.go).
 	rows rowBuffer
 	// nextID is the id the next new article gets, 0 until read: ids are
@@ -504,14 +498,12 @@ func (w *articleWriter) insert(ctx context.Context, a *preparedArticle) (ok bool
 	}
 	var blob []byte
 	if a.comparable {
-		blob = a.sig.bytes()
+		blob = a.fp.Bytes()
 	}
 	// Find the cluster before inserting, so the article cannot match itself.
 	cluster := int64(0)
 	if a.comparable {
-		if cluster, err = w.nearest(ctx, a); err != nil {
-			return false, fmt.Errorf("find cluster: %w", err)
-		}
+		cluster = w.nearest(a)
 	}
 	id, err := w.newID(ctx)
 	if err != nil {
@@ -554,7 +546,10 @@ func (w *articleWriter) insert(ctx context.Context, a *preparedArticle) (ok bool
 		}
 	}
 	if a.comparable {
-		w.pending = append(w.pending, lshArticle{id: id, published: a.published, keys: a.keys, sketch: a.sketch})
+		if w.pending == nil {
+			w.pending = neardup.NewIndex(lshKeep)
+		}
+		w.pending.Add(neardup.Entry{ID: id, Cluster: cluster, Published: a.published, Fingerprint: a.fp})
 	}
 	if a.Score.LexiconVersion != "" {
 		if err := writeEncodedScore(ctx, w.exec, w.recorded, &w.rows, id, a.published, a.score, w.at); err != nil {
@@ -564,61 +559,19 @@ func (w *articleWriter) insert(ctx context.Context, a *preparedArticle) (ok bool
 	return true, nil
 }
 
-// nearest returns the cluster of the most similar stored article published
-// within clusterWindow of a, or 0 when none is similar enough.
-func (w *articleWriter) nearest(ctx context.Context, a *preparedArticle) (int64, error) {
-	keys := &a.keys
+// nearest returns the cluster of the most similar article published
+// within clusterWindow of a, committed or of this transaction, or 0 when
+// none is similar enough. Its cost is bounded (neardup.Index) and it reads
+// nothing from the database.
+func (w *articleWriter) nearest(a *preparedArticle) int64 {
 	lo, hi := a.published-clusterWindow, a.published+clusterWindow
-	w.cands = w.lsh.appendCandidates(w.cands[:0], keys, lo, hi)
-	for i := range w.pending {
-		p := &w.pending[i]
-		if p.published < lo || p.published > hi {
-			continue
-		}
-		for band := range keys {
-			if p.keys[band] == keys[band] {
-				w.cands = append(w.cands, p)
-				break
-			}
+	best := w.lsh.Nearest(&a.fp, lo, hi)
+	if w.pending != nil {
+		if m := w.pending.Nearest(&a.fp, lo, hi); m.Better(best) {
+			best = m
 		}
 	}
-	var (
-		best    int64
-		bestID  int64
-		bestSim = minJaccard
-	)
-	for _, c := range w.cands {
-		// The sketch bounds the similarity from above: most candidates share
-		// a band by chance and are ruled out without reading the row.
-		if bound := float64(c.sketch.agree(&a.sketch)) / minhashK; bound < bestSim || bound == bestSim && best != 0 && c.id > bestID {
-			continue
-		}
-		row, err := w.queryRow(ctx, qCandidate, c.id)
-		if err != nil {
-			return 0, err
-		}
-		var (
-			cluster int64
-			blob    []byte
-		)
-		err = row.Scan(&cluster, &blob)
-		if errors.Is(err, sql.ErrNoRows) {
-			continue // pruned since it was indexed
-		}
-		if err != nil {
-			return 0, err
-		}
-		other, err := signatureFromBytes(blob)
-		if err != nil {
-			return 0, fmt.Errorf("article %d: %w", c.id, err)
-		}
-		// Highest similarity wins; among equals the oldest article, so the
-		// choice does not depend on the order of the candidates.
-		if sim := a.sig.jaccard(&other); sim > bestSim || sim == bestSim && (best == 0 || c.id < bestID) {
-			best, bestID, bestSim = cluster, c.id, sim
-		}
-	}
-	return best, nil
+	return best.Cluster
 }
 
 // execFunc runs a statement in the current transaction.
@@ -653,7 +606,7 @@ func writeEncodedScore(ctx context.Context, exec execFunc, recorded map[string]b
 		}
 		recorded[v] = true
 	}
-	rows.add(tScorings, id, v, r.Lang, ms(at), e.themes)
+	rows.add(tScorings, id, v, r.Lang, ms(at), e.explanation)
 	for theme, ts := range r.Themes {
 		if vt := v + "\x00" + theme; !recorded[vt] {
 			if _, err := exec(ctx, qLexTheme, v, theme); err != nil {

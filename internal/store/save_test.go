@@ -320,7 +320,7 @@ func TestSaveFetchFailureLeavesNothing(t *testing.T) {
 					t.Errorf("%s has %d rows after the failed transaction", tb, n)
 				}
 			}
-			if n := len(db.lsh.arts); n != 0 {
+			if n := len(db.lsh.Entries()); n != 0 {
 				t.Errorf("the near-duplicate index holds %d articles of the failed transaction", n)
 			}
 			st, err := db.FeedState(context.Background(), "wire")
@@ -336,8 +336,8 @@ func TestSaveFetchFailureLeavesNothing(t *testing.T) {
 			}
 			// The four updates of one wire are one story, clustered within
 			// the transaction.
-			if n := count(t, db, "stories"); n != 1 || len(db.lsh.arts) != 4 {
-				t.Errorf("%d stories and %d indexed articles after the retry, want 1 and 4", n, len(db.lsh.arts))
+			if n := count(t, db, "stories"); n != 1 || len(db.lsh.Entries()) != 4 {
+				t.Errorf("%d stories and %d indexed articles after the retry, want 1 and 4", n, len(db.lsh.Entries()))
 			}
 		})
 	}

@@ -24,6 +24,8 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/tensiontracker/tracker/internal/neardup"
 )
 
 // ErrNotFound is returned when a named feed or an article does not exist.
@@ -56,7 +58,7 @@ type DB struct {
 	// which alone uses lsh, the near-duplicate index of recent articles.
 	queue      *saveQueue
 	writerDone chan struct{}
-	lsh        *lshIndex
+	lsh        *neardup.Index
 	ck         *checkpointer
 	closeOnce  sync.Once
 	closeErr   error
@@ -146,12 +148,30 @@ func (db *DB) preparedStmt(query string) *sql.Stmt {
 	return db.prepared[query]
 }
 
-// loadLSH rebuilds the near-duplicate index from the signatures of the
+// Near-duplicate clustering: articles whose estimated word-shingle
+// similarity (package neardup) is at least neardup.MinSimilarity, published
+// within clusterWindow of each other, share a story. Each article's
+// fingerprint is stored with it (articles.lsh), and the index over the
+// recent ones lives in memory, rebuilt from that column when the database
+// is opened: kept in SQLite, 16 random-key index rows per article made every
+// fetch rewrite hundreds of scattered pages.
+const (
+	// clusterWindow bounds how far apart in publication time two copies may
+	// be: wires are republished within hours, rarely days.
+	clusterWindow = 3 * 24 * 60 * 60 * 1000 // ms
+	// lshKeep is how far behind the newest publication time the index
+	// keeps articles: the cluster window plus a day of slack for items that
+	// arrive late. An item published longer ago than that before the newest
+	// article finds no copies and stays a story of its own.
+	lshKeep = clusterWindow + 24*60*60*1000 // ms
+)
+
+// loadLSH rebuilds the near-duplicate index from the fingerprints of the
 // articles published within lshKeep of the newest one.
-func loadLSH(ctx context.Context, w *sql.DB) (*lshIndex, error) {
-	x := newLSHIndex()
-	rows, err := w.QueryContext(ctx, `SELECT id, published_ms, minhash FROM articles
-		WHERE minhash IS NOT NULL AND published_ms >= (SELECT MAX(published_ms) FROM articles) - ?
+func loadLSH(ctx context.Context, w *sql.DB) (*neardup.Index, error) {
+	x := neardup.NewIndex(lshKeep)
+	rows, err := w.QueryContext(ctx, `SELECT id, cluster_id, published_ms, lsh FROM articles
+		WHERE lsh IS NOT NULL AND published_ms >= (SELECT MAX(published_ms) FROM articles) - ?
 		ORDER BY id`, lshKeep)
 	if err != nil {
 		return nil, fmt.Errorf("load near-duplicate index: %w", err)
@@ -159,16 +179,14 @@ func loadLSH(ctx context.Context, w *sql.DB) (*lshIndex, error) {
 	defer rows.Close()
 	var blob []byte
 	for rows.Next() {
-		var a lshArticle
-		if err := rows.Scan(&a.id, &a.published, &blob); err != nil {
+		var e neardup.Entry
+		if err := rows.Scan(&e.ID, &e.Cluster, &e.Published, &blob); err != nil {
 			return nil, fmt.Errorf("load near-duplicate index: %w", err)
 		}
-		sig, err := signatureFromBytes(blob)
-		if err != nil {
-			return nil, fmt.Errorf("load near-duplicate index: article %d: %w", a.id, err)
+		if e.Fingerprint, err = neardup.FingerprintFromBytes(blob); err != nil {
+			return nil, fmt.Errorf("load near-duplicate index: article %d: %w", e.ID, err)
 		}
-		a.keys, a.sketch = sig.bandKeys(), sig.sketch()
-		x.add(a)
+		x.Add(e)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("load near-duplicate index: %w", err)

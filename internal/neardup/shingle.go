@@ -1,18 +1,6 @@
-// Package simhash computes 64-bit SimHash fingerprints of text, so that
-// near-identical articles (syndicated copies of one wire story) get
-// fingerprints a few bits apart while unrelated texts differ in about half
-// of their bits.
-//
-// The features are word 3-shingles: the text is split into words (runs of
-// letters and digits), lowercased and folded to their base letters
-// ("México" and "mexico" are the same word), and every three consecutive
-// words are hashed with FNV-1a 64. Working on shingles rather than single
-// words makes the fingerprint sensitive to phrasing, not just vocabulary, so
-// two different stories about the same event stay far apart.
-package simhash
+package neardup
 
 import (
-	"math/bits"
 	"unicode"
 	"unicode/utf8"
 
@@ -27,42 +15,13 @@ const (
 	fnvPrime  = 1099511628211
 )
 
-// Of returns the SimHash of text. Texts with fewer than ShingleWords words
-// are hashed as a single shingle of the words they have; a text without any
-// word hashes to 0.
-func Of(text string) uint64 {
-	h, _ := Sum(text)
-	return h
-}
-
-// Sum returns the SimHash of text and the number of words it was computed
-// from. Callers use the word count to decide whether the fingerprint is
-// reliable enough to compare: a handful of words says little about identity.
-func Sum(text string) (hash uint64, words int) {
-	var counts [64]int32
-	words = Shingles(text, func(h uint64) {
-		for i := range counts {
-			// Branch-free: +1 when bit i is set, -1 otherwise.
-			counts[i] += int32(h>>uint(i)&1)*2 - 1
-		}
-	})
-	if words == 0 {
-		return 0, 0
-	}
-	for i, n := range counts {
-		if n > 0 {
-			hash |= 1 << uint(i)
-		}
-	}
-	return hash, words
-}
-
 // Shingles calls fn with the FNV-1a 64 hash of every word 3-shingle of text
 // (the words lowercased, folded to their base letters and joined by single
 // spaces), in order, and returns the number of words. A text with one or two
 // words yields a single shingle of those words; a text without words yields
-// none. It is the feature extraction behind Of, exported so that other
-// near-duplicate measures (MinHash) see exactly the same features.
+// none. Working on shingles rather than single words makes the signature
+// sensitive to phrasing, not just vocabulary, so two different stories
+// about the same event stay apart.
 func Shingles(text string, fn func(uint64)) (words int) {
 	var (
 		// Normalised words are appended to buf; starts/lens locate the last
@@ -165,10 +124,4 @@ func Shingles(text string, fn func(uint64)) (words int) {
 		fn(shingle(ShingleWords - words))
 	}
 	return words
-}
-
-// Distance returns the Hamming distance between two fingerprints: the
-// number of bits in which they differ, 0 to 64.
-func Distance(a, b uint64) int {
-	return bits.OnesCount64(a ^ b)
 }
