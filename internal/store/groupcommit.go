@@ -26,7 +26,12 @@ import (
 // journal, to be able to roll back to it, and outcomes do not fail in
 // normal operation.
 //
-// The guarantees of a single SaveFetch stay: it returns only after its
+// An outcome larger than maxChunkArticles is written a chunk per
+// transaction and goes back to the tail of the queue between chunks, so a
+// feed of 30,000 items cannot hold every other feed's outcome for the
+// minutes it takes to write.
+//
+// The guarantees of a single SaveFetch stay (within a chunk, for a large outcome): it returns only after its
 // outcome is committed (or with an error, and then nothing of it is stored),
 // and a caller whose context ends before the writer starts on its outcome
 // withdraws it and gets ctx.Err(). Once the writer has started on an outcome,
@@ -40,6 +45,12 @@ const (
 	// for long, nor grow the WAL by much more than a few thousand articles.
 	maxBatchOutcomes = 64
 	maxBatchArticles = 5000
+	// maxChunkArticles bounds what one outcome writes in one transaction.
+	// A larger outcome (a feed of thousands of items) is committed in
+	// chunks, going back to the tail of the queue after each, so the other
+	// feeds' outcomes commit in between: no feed holds the writer for more
+	// than a chunk at a time (a few hundred milliseconds at most).
+	maxChunkArticles = 500
 )
 
 // errClosed is returned by SaveFetch once Close has been called.
@@ -60,6 +71,12 @@ type saveReq struct {
 	arts  []preparedArticle
 	state atomic.Int32
 	done  chan saveReply // buffered: the writer never blocks on a reply
+
+	// Chunks (maxChunkArticles), used by the writer goroutine only: the
+	// articles before next are committed, with the counts in sum; the
+	// current transaction writes arts[next:next+chunk].
+	next, chunk int
+	sum         SaveResult
 }
 
 type saveReply struct {
@@ -68,7 +85,11 @@ type saveReply struct {
 }
 
 // take claims the request for the writer; false when its caller withdrew it.
-func (r *saveReq) take() bool { return r.state.CompareAndSwap(reqQueued, reqTaken) }
+// A request with chunks committed is the writer's already: its caller can
+// no longer withdraw it, only wait for the answer.
+func (r *saveReq) take() bool {
+	return r.next > 0 || r.state.CompareAndSwap(reqQueued, reqTaken)
+}
 
 func (r *saveReq) reply(res SaveResult, err error) { r.done <- saveReply{res, err} }
 
@@ -102,6 +123,18 @@ func (q *saveQueue) signal() {
 	}
 }
 
+// pushBack puts requests with chunks left at the tail of the queue, behind
+// the outcomes queued meanwhile. Like requeue it works after close.
+func (q *saveQueue) pushBack(rs []*saveReq) {
+	if len(rs) == 0 {
+		return
+	}
+	q.mu.Lock()
+	q.reqs = append(q.reqs, rs...)
+	q.mu.Unlock()
+	q.signal()
+}
+
 // requeue puts requests back at the head of the queue, in order. It works
 // after close too: requests accepted before Close are still written.
 func (q *saveQueue) requeue(rs []*saveReq) {
@@ -122,10 +155,12 @@ func (q *saveQueue) next() (batch []*saveReq, ok bool) {
 		if len(q.reqs) > 0 {
 			n, arts := 0, 0
 			for n < len(q.reqs) && n < maxBatchOutcomes {
-				a := len(q.reqs[n].arts)
+				r := q.reqs[n]
+				a := min(len(r.arts)-r.next, maxChunkArticles)
 				if n > 0 && arts+a > maxBatchArticles {
 					break
 				}
+				r.chunk = a
 				arts += a
 				n++
 			}
@@ -165,7 +200,9 @@ func (db *DB) writeLoop() {
 		if !ok {
 			return
 		}
-		db.queue.requeue(db.writeBatch(batch))
+		retry, more := db.writeBatch(batch)
+		db.queue.requeue(retry)
+		db.queue.pushBack(more)
 	}
 }
 
@@ -176,11 +213,12 @@ type written struct {
 	res SaveResult
 }
 
-// writeBatch writes the batch in one transaction and replies to each caller.
-// It returns the requests to try again in a new transaction: when an
-// outcome fails, those written before it (rolled back with it) and those
-// not reached yet.
-func (db *DB) writeBatch(batch []*saveReq) (retry []*saveReq) {
+// writeBatch writes the batch in one transaction and replies to each caller
+// whose outcome is complete. It returns the requests to try again in a new
+// transaction: when an outcome fails, those written before it (rolled back
+// with it) and those not reached yet; and, in more, those with chunks left
+// to write.
+func (db *DB) writeBatch(batch []*saveReq) (retry, more []*saveReq) {
 	// Statements run without a caller's context: see "Group commit" above
 	// on interrupts.
 	ctx := context.Background()
@@ -191,7 +229,7 @@ func (db *DB) writeBatch(batch []*saveReq) (retry []*saveReq) {
 				r.reply(SaveResult{}, fmt.Errorf("save fetch of %s: begin: %w", r.o.Feed, err))
 			}
 		}
-		return nil
+		return nil, nil
 	}
 	w := db.newArticleWriter(tx)
 	done := make([]written, 0, len(batch))
@@ -209,12 +247,15 @@ func (db *DB) writeBatch(batch []*saveReq) (retry []*saveReq) {
 			r.reply(SaveResult{}, err)
 			for _, d := range done {
 				// Not replied to yet, so its caller is either still
-				// selecting (and may now withdraw it) or waiting for the
-				// reply the next batch will give.
-				d.r.state.Store(reqQueued)
+				// selecting (and may now withdraw it, unless chunks of it
+				// are committed) or waiting for the reply the next batch
+				// will give.
+				if d.r.next == 0 {
+					d.r.state.Store(reqQueued)
+				}
 				retry = append(retry, d.r)
 			}
-			return append(retry, batch[i+1:]...)
+			return append(retry, batch[i+1:]...), nil
 		}
 		done = append(done, written{r: r, res: res})
 	}
@@ -222,7 +263,7 @@ func (db *DB) writeBatch(batch []*saveReq) (retry []*saveReq) {
 		for _, d := range done {
 			d.r.reply(SaveResult{}, fmt.Errorf("save fetch of %s: commit: %w", d.r.o.Feed, err))
 		}
-		return nil
+		return nil, nil
 	}
 	// The committed articles join the index before any caller returns, so
 	// that the next transaction finds them there as it finds them in SQLite.
@@ -234,8 +275,15 @@ func (db *DB) writeBatch(batch []*saveReq) (retry []*saveReq) {
 	added := 0
 	for _, d := range done {
 		added += d.res.New
-		d.r.reply(d.res, nil)
+		r := d.r
+		r.sum.New += d.res.New
+		r.sum.Seen += d.res.Seen
+		if r.next += r.chunk; r.next < len(r.arts) {
+			more = append(more, r)
+			continue
+		}
+		r.reply(r.sum, nil)
 	}
 	db.ck.committed(added)
-	return nil
+	return nil, more
 }

@@ -58,14 +58,17 @@ type SaveResult struct {
 // SaveFetch commits the feed's new fetch state and its articles together:
 // new ones with their scores, countries, dyads, source and cluster; known
 // ones (same Key, or same non-empty Link) only gain this feed as a source.
-// If anything fails, nothing of the outcome is stored; the unique key and
-// link indexes make a second copy of an article impossible even across
-// processes.
+// If anything fails, nothing of the outcome is stored, except for an
+// outcome of more than maxChunkArticles articles, which is committed in
+// chunks (groupcommit.go): the chunks before the failure stay, and the fetch
+// state, which commits with the last chunk, is left as it was, so the feed
+// is fetched in full again. The unique key and link indexes make a second
+// copy of an article impossible even across processes.
 //
 // Concurrent calls are written in one transaction by the writer goroutine
 // (see groupcommit.go); SaveFetch returns once its outcome is committed. A
 // call whose ctx ends before the writer has finished its articles returns
-// ctx.Err() (wrapped) and stores nothing.
+// ctx.Err() (wrapped) and stores nothing beyond the chunks committed.
 func (db *DB) SaveFetch(ctx context.Context, o FetchOutcome) (SaveResult, error) {
 	if err := o.validate(); err != nil {
 		return SaveResult{}, fmt.Errorf("save fetch of %s: %w", o.Feed, err)
@@ -352,11 +355,17 @@ func (w *articleWriter) writeOutcome(ctx context.Context, r *saveReq) (SaveResul
 	if err != nil {
 		return res, fmt.Errorf("save fetch of %s: read feed: %w", o.Feed, err)
 	}
-	if err := updateFeedState(ctx, w.exec, w.feedID, o); err != nil {
-		return res, fmt.Errorf("save fetch of %s: update state: %w", o.Feed, err)
+	// The fetch state (validators, next attempt) commits with the last
+	// chunk: should a later chunk fail, the feed is fetched again in full
+	// and the articles already committed count as seen.
+	end := r.next + r.chunk
+	if end == len(r.arts) {
+		if err := updateFeedState(ctx, w.exec, w.feedID, o); err != nil {
+			return res, fmt.Errorf("save fetch of %s: update state: %w", o.Feed, err)
+		}
 	}
 	w.at = o.At
-	for i := range r.arts {
+	for i := r.next; i < end; i++ {
 		a := &r.arts[i]
 		isNew, err := w.save(ctx, a)
 		if err != nil {
