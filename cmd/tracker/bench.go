@@ -46,6 +46,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	dir := fs.String("dir", "", "directory for the benchmark database (default: a temporary directory)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the cycles to this file")
 	memProfile := fs.String("memprofile", "", "write a heap profile, taken after the cycles, to this file")
+	flood := fs.Int("flood", 0, "instead of the cycles, fetch one feed of this many near-duplicate items while a small feed is fetched again and again")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -88,6 +89,9 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("read bench-server address: %w", err)
 	}
 	base := "http://" + strings.TrimSpace(addr)
+	if *flood > 0 {
+		return benchFlood(ctx, base, workDir, *flood, stdout)
+	}
 
 	var feedsCfg strings.Builder
 	for i := range *nFeeds {
@@ -289,6 +293,24 @@ func cmdBenchServer(ctx context.Context, args []string, stdout, stderr io.Writer
 		w.Header().Set("ETag", etag)
 		w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")
 		w.Write(gen.feed(id, *nItems))
+	})
+	mux.HandleFunc("GET /flood/{n}", func(w http.ResponseWriter, r *http.Request) {
+		n, err := strconv.Atoi(r.PathValue("n"))
+		if err != nil || n < 0 || n > 1_000_000 {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")
+		w.Write(floodFeed(n))
+	})
+	mux.HandleFunc("GET /small/{round}", func(w http.ResponseWriter, r *http.Request) {
+		round, err := strconv.Atoi(r.PathValue("round"))
+		if err != nil || round < 0 {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")
+		w.Write(smallFeed(round))
 	})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
