@@ -153,10 +153,12 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return d, nil
 	}
 	fmt.Fprintf(stdout, "tracker bench: %d feeds x %d items, concurrency %d, GOMAXPROCS %d\n", *nFeeds, *nItems, *conc, runtime.GOMAXPROCS(0))
+	ioCold := procIO()
 	cold, err := cycle("cold")
 	if err != nil {
 		return err
 	}
+	ioColdEnd := procIO()
 	warm, err := cycle("warm")
 	if err != nil {
 		return err
@@ -176,9 +178,12 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	fmt.Fprintf(stdout, "%-16s %8.2fs  (gofeed alone on the same bodies, %d workers)\n", "parse only:", parse.Seconds(), runtime.GOMAXPROCS(0))
-	fmt.Fprintf(stdout, "cold / parse-only ratio: %.2f (target <= 2)\n", cold.Seconds()/parse.Seconds())
-	fmt.Fprintf(stdout, "warm cycle: %.2fs (target < 2s)\n", warm.Seconds())
+	fmt.Fprintf(stdout, "cold / parse-only ratio: %.2f (target <= 4)\n", cold.Seconds()/parse.Seconds())
+	fmt.Fprintf(stdout, "warm cycle: %.2fs (target < 1s)\n", warm.Seconds())
 	fmt.Fprintf(stdout, "peak RSS during the cycles: %.1f MB (target < 150 MB)\n", float64(peak)/1e6)
+	if err := benchStorage(ctx, stdout, db, scorer.Version(), ioCold, ioColdEnd); err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "go heap after the cycles: %.1f MB in use, %.1f MB obtained from the OS, %d GCs\n",
 		float64(mem.HeapInuse)/1e6, float64(mem.Sys)/1e6, mem.NumGC)
 	return nil
@@ -368,4 +373,46 @@ func (g *benchGen) feed(id, nItems int) []byte {
 	}
 	b.WriteString("</channel></rss>\n")
 	return b.Bytes()
+}
+
+// benchStorage reports what the cold cycle cost on disk: the database's
+// bytes per stored article (after a checkpoint, so the file holds
+// everything), the bytes the cycle wrote per new article (WAL, checkpoints
+// and indexes included: the process's write calls), and how long the
+// window aggregates a /metrics scrape computes take at this size.
+func benchStorage(ctx context.Context, stdout io.Writer, db *store.DB, version string, before, after map[string]int64) error {
+	if err := db.Checkpoint(ctx); err != nil {
+		return err
+	}
+	fi, err := os.Stat(db.Path())
+	if err != nil {
+		return err
+	}
+	n, last, err := db.ArticleCount(ctx)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return errors.New("no articles stored")
+	}
+	fmt.Fprintf(stdout, "database:        %.1f MB, %d articles, %.0f bytes per article (target <= 2500 + stored text)\n",
+		float64(fi.Size())/1e6, n, float64(fi.Size())/float64(n))
+	if before != nil && after != nil {
+		fmt.Fprintf(stdout, "written (cold):  %.0f bytes per new article (target <= 3x the bytes per article)\n",
+			float64(after["wchar"]-before["wchar"])/float64(n))
+	}
+	windows := []time.Duration{time.Hour, 24 * time.Hour, 7 * 24 * time.Hour}
+	var best time.Duration
+	for i := range 3 {
+		start := time.Now()
+		if _, err := db.WindowStats(ctx, last, windows, version, nil); err != nil {
+			return err
+		}
+		if d := time.Since(start); i == 0 || d < best {
+			best = d
+		}
+	}
+	fmt.Fprintf(stdout, "scrape:          %.1f ms for the window aggregates of 1h, 24h, 7d over %d articles (best of 3)\n",
+		float64(best.Microseconds())/1e3, n)
+	return nil
 }
