@@ -71,7 +71,7 @@ func (a *App) Open(ctx context.Context) error {
 	a.reg = metrics.NewRegistry()
 	a.fetchM = metrics.NewFetch(a.reg)
 	a.reloadM = metrics.NewReload(a.reg)
-	a.collector = metrics.NewCollector(db, 20*time.Second, a.Log)
+	a.collector = metrics.NewCollector(db, metrics.DefaultStoreTimeout, a.Log)
 	a.reg.MustRegister(a.collector)
 
 	fetcher := feeds.NewFetcher(fetcherOptions(cfg), nil)
@@ -97,6 +97,7 @@ func (a *App) Open(ctx context.Context) error {
 		Themes:         func() []string { return a.scorer.Load().Themes() },
 		AdminToken:     a.adminToken,
 		ExternalURL:    cfg.Web.ExternalURL,
+		Registerer:     a.reg,
 	})
 	a.server = web.New(web.Options{
 		Gatherer:   a.reg,
