@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -244,13 +245,14 @@ func (a *App) apply(ctx context.Context, cfg *config.Config, scorer *scoring.Sco
 	a.pipeline.SetMaxBackoff(time.Duration(g.MaxBackoff))
 
 	settings := collectorSettings(cfg, scorer)
-	prev := ""
-	if old != nil {
-		prev = a.rescorer.ExportedVersion()
+	// Metrics keep the exported lexicon's scores (persisted across restarts)
+	// until the metric windows have been re-scored with the new one, so
+	// dashboards never see a half-scored window.
+	plan := ingest.Plan{Since: time.Now().Add(-time.Duration(g.Retention))}
+	if len(settings.Windows) > 0 {
+		plan.Window = slices.Max(settings.Windows)
 	}
-	// Metrics keep the old lexicon's scores until the stored articles have
-	// been re-scored with the new one, so dashboards never see a half-scored window.
-	a.rescorer.Start(scorer, time.Now().Add(-time.Duration(g.Retention)), prev, func(version string) {
+	a.rescorer.Start(ctx, scorer, plan, func(version string) {
 		s := settings
 		s.LexiconVersion = version
 		a.collector.SetSettings(s)

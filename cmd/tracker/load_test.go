@@ -117,10 +117,19 @@ func TestReadersCannotStarveScrapes(t *testing.T) {
 	seconds := envInt(t, "TRACKER_LOAD_SECONDS", 3)
 	articles := envInt(t, "TRACKER_LOAD_ARTICLES", 5000)
 	acceptance := os.Getenv("TRACKER_LOAD_SECONDS") != ""
+	scrapeEvery := time.Duration(envInt(t, "TRACKER_LOAD_SCRAPE_MS", 500)) * time.Millisecond
 
-	dir := t.TempDir()
+	// TRACKER_LOAD_DIR keeps the database between runs (filled once).
+	dir := os.Getenv("TRACKER_LOAD_DIR")
+	if dir == "" {
+		dir = t.TempDir()
+	}
 	cfgPath := writeSynthConfig(t, dir, 10, "")
-	fillStore(t, cfgPath, articles, 7*24*time.Hour, time.Now())
+	if _, err := os.Stat(filepath.Join(dir, "tracker.db")); err != nil {
+		fillStore(t, cfgPath, articles, 7*24*time.Hour, time.Now())
+	} else {
+		articles = -1 // reused: as many as the first run wrote
+	}
 	_, base := startApp(t, cfgPath)
 
 	targets := []string{
@@ -168,7 +177,7 @@ func TestReadersCannotStarveScrapes(t *testing.T) {
 	scraper := &http.Client{Timeout: 10 * time.Second}
 	var scrapeTimes []time.Duration
 	failed := 0
-	tick := time.NewTicker(time.Second / 2)
+	tick := time.NewTicker(scrapeEvery)
 	defer tick.Stop()
 scraping:
 	for {

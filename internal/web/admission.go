@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -15,11 +16,11 @@ import (
 // Admission limits of the explorer and API (documented in docs/api.md and
 // docs/explorer.md).
 const (
-	// DefaultMaxInFlight is how many explorer and API requests read the
+	// MaxInFlightCap is the most explorer and API requests that read the
 	// store at once: one fewer than the store's general read pool, so that
 	// ingest's duplicate lookups and re-scoring always find a connection.
 	// The metrics collector has its own pool and is not counted.
-	DefaultMaxInFlight = store.Readers - 1
+	MaxInFlightCap = store.Readers - 1
 	// DefaultAdmissionWait is how long a request waits for a slot before it
 	// is shed with 503: long enough to absorb a burst of a dashboard's
 	// panels, short enough that a client is told to retry rather than
@@ -28,6 +29,15 @@ const (
 	// retryAfter is the Retry-After (seconds) of a shed request.
 	retryAfter = 2
 )
+
+// DefaultMaxInFlight is the number of explorer and API requests admitted
+// at once: MaxInFlightCap, and at most one fewer than the cores Go runs on
+// (at least 1). A reader's SQLite query is CPU-bound, so readers beyond that
+// would take the core a scrape and ingest need, and a scrape slowed past its
+// timeout looks like a dead tracker.
+func DefaultMaxInFlight() int {
+	return max(1, min(MaxInFlightCap, runtime.GOMAXPROCS(0)-1))
+}
 
 // admission is a counting semaphore in front of the handlers that read the
 // store.
@@ -39,7 +49,7 @@ type admission struct {
 
 func newAdmission(max int, wait time.Duration, reg prometheus.Registerer) *admission {
 	if max <= 0 {
-		max = DefaultMaxInFlight
+		max = DefaultMaxInFlight()
 	}
 	if wait <= 0 {
 		wait = DefaultAdmissionWait

@@ -62,7 +62,7 @@ type ExplorerOptions struct {
 	// A request that hits it is answered 503 with Retry-After.
 	Timeout time.Duration
 	// MaxInFlight is how many requests may use the store at once (0:
-	// DefaultMaxInFlight); AdmissionWait how long one waits for a turn
+	// DefaultMaxInFlight()); AdmissionWait how long one waits for a turn
 	// before it is shed with 503 and Retry-After (0: DefaultAdmissionWait).
 	MaxInFlight   int
 	AdmissionWait time.Duration
