@@ -301,4 +301,3 @@ func scoreAll(sc Scorer, arts []store.StoredArticle) []store.Rescored {
 	wg.Wait()
 	return out
 }
-
