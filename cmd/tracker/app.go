@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -71,7 +72,7 @@ func (a *App) Open(ctx context.Context) error {
 	a.reg = metrics.NewRegistry()
 	a.fetchM = metrics.NewFetch(a.reg)
 	a.reloadM = metrics.NewReload(a.reg)
-	a.collector = metrics.NewCollector(db, 20*time.Second, a.Log)
+	a.collector = metrics.NewCollector(db, metrics.DefaultStoreTimeout, a.Log)
 	a.reg.MustRegister(a.collector)
 
 	fetcher := feeds.NewFetcher(fetcherOptions(cfg), nil)
@@ -97,6 +98,7 @@ func (a *App) Open(ctx context.Context) error {
 		Themes:         func() []string { return a.scorer.Load().Themes() },
 		AdminToken:     a.adminToken,
 		ExternalURL:    cfg.Web.ExternalURL,
+		Registerer:     a.reg,
 	})
 	a.server = web.New(web.Options{
 		Gatherer:   a.reg,
@@ -221,11 +223,19 @@ func (a *App) reloadLocked(ctx context.Context) error {
 // apply makes the running parts follow cfg. old is nil at start-up.
 func (a *App) apply(ctx context.Context, cfg *config.Config, scorer *scoring.Scorer, old *config.Config) error {
 	g := cfg.Global
-	if err := a.scheduler.Apply(cfg.Feeds, g.DefaultSchedule, time.Duration(g.ScheduleJitter), g.Concurrency); err != nil {
-		return err
-	}
+	// All or nothing: the database step, which can fail, comes before the
+	// schedule changes; if scheduling then fails, the database goes back
+	// to the running feeds.
 	if err := a.db.SyncFeeds(ctx, feedMetas(cfg)); err != nil {
 		return fmt.Errorf("record feeds in the database: %w", err)
+	}
+	if err := a.scheduler.Apply(cfg.Feeds, g.DefaultSchedule, time.Duration(g.ScheduleJitter), g.Concurrency); err != nil {
+		if old != nil {
+			if rerr := a.db.SyncFeeds(ctx, feedMetas(old)); rerr != nil {
+				err = errors.Join(err, fmt.Errorf("restore the running feeds in the database: %w", rerr))
+			}
+		}
+		return err
 	}
 	if old != nil {
 		kept := make(map[string]bool, len(cfg.Feeds))
@@ -243,13 +253,14 @@ func (a *App) apply(ctx context.Context, cfg *config.Config, scorer *scoring.Sco
 	a.pipeline.SetMaxBackoff(time.Duration(g.MaxBackoff))
 
 	settings := collectorSettings(cfg, scorer)
-	prev := ""
-	if old != nil {
-		prev = a.rescorer.ExportedVersion()
+	// Metrics keep the exported lexicon's scores (persisted across restarts)
+	// until the metric windows have been re-scored with the new one, so
+	// dashboards never see a half-scored window.
+	plan := ingest.Plan{Since: time.Now().Add(-time.Duration(g.Retention))}
+	if len(settings.Windows) > 0 {
+		plan.Window = slices.Max(settings.Windows)
 	}
-	// Metrics keep the old lexicon's scores until the stored articles have
-	// been re-scored with the new one, so dashboards never see a half-scored window.
-	a.rescorer.Start(scorer, time.Now().Add(-time.Duration(g.Retention)), prev, func(version string) {
+	a.rescorer.Start(ctx, scorer, plan, func(version string) {
 		s := settings
 		s.LexiconVersion = version
 		a.collector.SetSettings(s)
@@ -300,8 +311,9 @@ func newScorer(cfg *config.Config) (*scoring.Scorer, error) {
 }
 
 // prepare loads the config file and builds what applying it needs: the
-// scorer of its lexicon and the admin token. Start-up and reload share it,
-// so a reload accepts exactly what start-up would.
+// scorer of its lexicon and the admin token, and checks the database path.
+// Start-up, reload and check-config share it, so check-config accepts
+// exactly what start-up and reload would.
 func prepare(path string) (*config.Config, [32]byte, *scoring.Scorer, string, error) {
 	cfg, hash, err := loadConfig(path)
 	if err != nil {
@@ -315,7 +327,20 @@ func prepare(path string) (*config.Config, [32]byte, *scoring.Scorer, string, er
 	if err != nil {
 		return nil, hash, nil, "", err
 	}
+	if err := checkDatabasePath(cfg.Global.DatabasePath); err != nil {
+		return nil, hash, nil, "", err
+	}
 	return cfg, hash, scorer, token, nil
+}
+
+// checkDatabasePath refuses a database path that cannot be a database file
+// (a directory), before anything is opened or applied.
+func checkDatabasePath(path string) error {
+	fi, err := os.Stat(path)
+	if err == nil && fi.IsDir() {
+		return fmt.Errorf("global.database_path %s is a directory, not a database file", path)
+	}
+	return nil
 }
 
 // openConfigured loads a config, builds its scorer and opens its database,

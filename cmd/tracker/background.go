@@ -63,7 +63,15 @@ func (a *App) watchConfig(ctx context.Context) {
 		if err != nil {
 			continue // mid-replace or deleted: the running config stays
 		}
-		if h == current || h == rejected {
+		if h == current {
+			// The files are back to the running config (a bad edit
+			// reverted byte for byte): what runs is what the files say,
+			// so the reload gauge must say so too.
+			a.reloadM.Running()
+			pending, rejected = [32]byte{}, [32]byte{}
+			continue
+		}
+		if h == rejected {
 			pending = [32]byte{}
 			continue
 		}

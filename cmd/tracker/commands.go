@@ -124,7 +124,7 @@ func cmdCheckConfig(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	cfg, err := config.Load(*cfgPath)
+	cfg, _, scorer, _, err := prepare(*cfgPath)
 	if err != nil {
 		var errs config.Errors
 		if errors.As(err, &errs) {
@@ -134,10 +134,6 @@ func cmdCheckConfig(args []string, stdout, stderr io.Writer) error {
 			return &exitError{code: 1, err: fmt.Errorf("%s: %d problem(s) found", *cfgPath, len(errs))}
 		}
 		return &exitError{code: 1, err: err}
-	}
-	scorer, err := newScorer(cfg)
-	if err != nil {
-		return &exitError{code: 1, err: fmt.Errorf("%s: lexicon: %w", *cfgPath, err)}
 	}
 	fmt.Fprintf(stdout, "%s: OK: %d feeds, themes %s, %d watched dyads, lexicon version %s\n",
 		*cfgPath, len(cfg.Feeds), strings.Join(scorer.Themes(), ", "), len(cfg.Watch.Dyads), scorer.Version())

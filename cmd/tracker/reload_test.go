@@ -141,6 +141,14 @@ func TestReload(t *testing.T) {
 		t.Errorf("tracker_stories = %v after a rejected reload, want 9 (still serving)", v)
 	}
 
+	// The bad edit reverted byte for byte: the files say what runs again,
+	// so the gauge goes back to 1 (otherwise the reload alert fires forever).
+	write(base)
+	waitFor(t, "the reload gauge to reflect the reverted config", func() bool {
+		v, _ := metricOf(t, url, "tracker_config_last_reload_successful", map[string]string{})
+		return v == 1
+	})
+
 	// File watch: a good edit adds a feed (a copy of the Asia feed under
 	// another name) and a custom theme; it is applied without a restart.
 	good := base + "themes:\n  airpower:\n    threshold: 0.1\n    terms:\n      - {term: fighter jets, weight: 5}\n      - {term: warplanes, weight: 5}\n"

@@ -59,11 +59,21 @@ type Collector struct {
 	auditReviewed, auditConfirmed, auditMissed  *prometheus.Desc
 }
 
+// DefaultStoreTimeout bounds one scrape's store reads. It is half of
+// Prometheus's default scrape_timeout (10s), so that a slow or locked store
+// yields a partial answer with tracker_store_scrape_success 0, which alerts
+// can see, instead of a scrape timing out, which looks like a dead tracker.
+const DefaultStoreTimeout = 5 * time.Second
+
 // NewCollector returns a collector reading from st; each scrape's store reads
-// are bounded by timeout. Call SetSettings before registering it.
+// are bounded by timeout (DefaultStoreTimeout when 0). Call SetSettings
+// before registering it.
 func NewCollector(st Store, timeout time.Duration, log *slog.Logger) *Collector {
 	d := func(name, help string, labels ...string) *prometheus.Desc {
 		return prometheus.NewDesc(name, help, labels, nil)
+	}
+	if timeout <= 0 {
+		timeout = DefaultStoreTimeout
 	}
 	c := &Collector{
 		store: st, timeout: timeout, now: time.Now, log: log,
@@ -92,7 +102,7 @@ func NewCollector(st Store, timeout time.Duration, log *slog.Logger) *Collector 
 		auditReviewed:      d("tracker_audit_flags_reviewed", "Audited articles the exported lexicon version flags for the theme (analysts' labels).", "theme"),
 		auditConfirmed:     d("tracker_audit_flags_confirmed", "Of the audited flags of the exported lexicon version, those the labels confirm (precision = confirmed / reviewed).", "theme"),
 		auditMissed:        d("tracker_audit_flags_missed", "Audited articles the theme applies to that the exported lexicon version does not flag (recall = confirmed / (confirmed + missed)).", "theme"),
-		scrapeSuccess:      d("tracker_store_scrape_success", "1 if this scrape's reads from the store succeeded, 0 otherwise."),
+		scrapeSuccess:      d("tracker_store_scrape_success", "1 if this scrape's reads from the store succeeded, 0 if one failed or hit the read deadline (the answer is then partial)."),
 		scrapeDuration:     d("tracker_store_scrape_duration_seconds", "Time this scrape spent reading the store."),
 	}
 	c.settings.Store(&Settings{})
@@ -136,11 +146,9 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		gauge(c.feedWeight, f.Weight, f.Name)
 	}
 
+	// The cheap reads come first, so that a deadline hit by the window
+	// aggregates still leaves the feed health series in the answer.
 	ok := true
-	if err := c.collectWindows(ctx, ch, s, c.now()); err != nil {
-		ok = false
-		c.log.Error("metrics: read window aggregates", "err", err)
-	}
 	if err := c.collectFeeds(ctx, ch, s); err != nil {
 		ok = false
 		c.log.Error("metrics: read feed state", "err", err)
@@ -150,6 +158,10 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		c.log.Error("metrics: read last article time", "err", err)
 	} else if !last.IsZero() {
 		gauge(c.lastArticle, float64(last.UnixNano())/1e9)
+	}
+	if err := c.collectWindows(ctx, ch, s, c.now()); err != nil {
+		ok = false
+		c.log.Error("metrics: read window aggregates", "err", err)
 	}
 	if s.LexiconVersion != "" {
 		audit, err := c.store.AuditStats(ctx, s.LexiconVersion)

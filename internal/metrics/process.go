@@ -56,6 +56,11 @@ func (r *Reload) Succeeded(t time.Time) {
 	r.timestamp.Set(float64(t.UnixNano()) / 1e9)
 }
 
+// Running records that the config files match the configuration in force
+// again (a rejected edit was reverted): the gauge goes back to 1 without
+// touching the last success time.
+func (r *Reload) Running() { r.successful.Set(1) }
+
 // Failed records a rejected configuration; the previous one stays in force.
 func (r *Reload) Failed() { r.successful.Set(0) }
 
@@ -63,6 +68,7 @@ func (r *Reload) Failed() { r.successful.Set(0) }
 type Rescore struct {
 	articles   prometheus.Counter
 	inProgress prometheus.Gauge
+	failures   prometheus.Counter
 }
 
 // NewRescore creates the re-scoring metrics and registers them with reg.
@@ -77,9 +83,16 @@ func NewRescore(reg prometheus.Registerer) *Rescore {
 			Help: "1 while stored articles are being re-scored with a new lexicon version.",
 		}),
 	}
-	reg.MustRegister(r.articles, r.inProgress)
+	r.failures = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "tracker_rescore_failures_total",
+		Help: "Failed attempts of background re-scoring (each is retried with backoff); while they go on, the metrics keep the previous lexicon version.",
+	})
+	reg.MustRegister(r.articles, r.inProgress, r.failures)
 	return r
 }
+
+// Failed counts a failed re-scoring attempt.
+func (r *Rescore) Failed() { r.failures.Inc() }
 
 // Rescored counts n articles re-scored.
 func (r *Rescore) Rescored(n int) { r.articles.Add(float64(n)) }

@@ -302,7 +302,7 @@ func (db *DB) pruneBatch(ctx context.Context, before int64, batch int) (int64, e
 // zero time when there are none.
 func (db *DB) LastArticleTime(ctx context.Context) (time.Time, error) {
 	var v sql.NullInt64
-	if err := db.r.QueryRowContext(ctx, `SELECT MAX(first_seen_ms) FROM articles`).Scan(&v); err != nil {
+	if err := db.sr.QueryRowContext(ctx, `SELECT MAX(first_seen_ms) FROM articles`).Scan(&v); err != nil {
 		return time.Time{}, fmt.Errorf("read last article time: %w", err)
 	}
 	return fromMS(v.Int64), nil

@@ -23,7 +23,7 @@ type AuditAgg struct {
 // lexicon is judged on every audited article it has scored.
 func (db *DB) AuditStats(ctx context.Context, lexiconVersion string) (map[string]AuditAgg, error) {
 	const applies = `(l.verdict = 'missed' OR (l.verdict = 'right' AND l.flagged = 1))`
-	rows, err := db.r.QueryContext(ctx, `
+	rows, err := db.sr.QueryContext(ctx, `
 		SELECT l.theme,
 		       COALESCE(SUM(CASE WHEN s.flagged = 1 THEN 1 ELSE 0 END), 0),
 		       COALESCE(SUM(CASE WHEN s.flagged = 1 AND `+applies+` THEN 1 ELSE 0 END), 0),

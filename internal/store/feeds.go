@@ -157,7 +157,7 @@ func (db *DB) FeedState(ctx context.Context, name string) (FeedState, error) {
 
 // FeedStates returns the state of every active feed, ordered by name.
 func (db *DB) FeedStates(ctx context.Context) ([]FeedState, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT `+feedStateColumns+` FROM feeds WHERE active = 1 ORDER BY name`)
+	rows, err := db.sr.QueryContext(ctx, `SELECT `+feedStateColumns+` FROM feeds WHERE active = 1 ORDER BY name`)
 	if err != nil {
 		return nil, fmt.Errorf("read feeds: %w", err)
 	}

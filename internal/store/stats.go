@@ -99,7 +99,7 @@ func (db *DB) WindowStats(ctx context.Context, now time.Time, windows []time.Dur
 		dyadParams = append(dyadParams, fmt.Sprintf("?%d", len(q.args)))
 	}
 
-	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, err := db.sr.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, fmt.Errorf("window stats: %w", err)
 	}

@@ -4,8 +4,11 @@
 //
 // Connection discipline: all writes go through a single writer connection
 // that begins IMMEDIATE transactions, so writers queue in Go instead of
-// failing with SQLITE_BUSY half-way; reads use a separate pool of query-only
-// connections, which WAL mode lets run concurrently with the writer. Every
+// failing with SQLITE_BUSY half-way; reads use separate pools of query-only
+// connections, which WAL mode lets run concurrently with the writer: one for
+// the metrics collector's reads (WindowStats, FeedStates, LastArticleTime,
+// AuditStats), so that no number of explorer or API readers can make a scrape
+// wait for a connection, and one for everything else. Every
 // connection gets its pragmas from the DSN, so a connection the pool opens
 // later is configured exactly like the first. Concurrent SaveFetch calls
 // share transactions (groupcommit.go), and WAL checkpoints run beside the
@@ -36,9 +39,22 @@ var ErrNotFound = errors.New("not found")
 // not know, so it refuses to touch them.
 var ErrSchemaTooNew = errors.New("database schema is newer than this binary")
 
-// readers is the size of the read pool: enough for a scrape, an explorer
-// request and a re-scoring batch at once on a small machine.
+// readers is the size of the read pool of explorer and API requests and
+// re-scoring: enough for a few requests and a re-scoring batch at once on a
+// small machine. The web layer admits at most this many store readers at a
+// time (web.ExplorerOptions.MaxInFlight defaults to Readers) and sheds the
+// rest, so a burst of page and API requests queues there, not here.
 const readers = 4
+
+// Readers is the size of the general read pool, for the web layer to size
+// its admission limit from.
+const Readers = readers
+
+// scrapeReaders is the size of the metrics collector's own read pool. The
+// scrape's reads never wait behind page and API readers: a scrape that
+// starves is an alert that fires on a healthy tracker. Two allow a second
+// scraper (an HA Prometheus pair) without queueing.
+const scrapeReaders = 2
 
 // busyTimeout is how long a connection waits for a lock held by another
 // process (a second tracker, a sqlite3 shell) before failing.
@@ -48,7 +64,8 @@ const busyTimeout = 10 * time.Second
 type DB struct {
 	path string
 	w    *sql.DB // exactly one connection: all writes
-	r    *sql.DB // query-only pool: all reads
+	r    *sql.DB // query-only pool: explorer, API and re-scoring reads
+	sr   *sql.DB // query-only pool of the metrics collector's reads (scrapeReaders)
 
 	// prepared holds the write path's statements (writeQueries), prepared on
 	// the writer connection once; read-only after Open.
@@ -111,7 +128,21 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("open database %s: %w", abs, err)
 	}
-	db := &DB{path: abs, w: w, r: r, prepared: map[string]*sql.Stmt{}, queue: newSaveQueue(), writerDone: make(chan struct{})}
+	sr, err := sql.Open("sqlite", dsn(abs, true))
+	if err == nil {
+		sr.SetMaxOpenConns(scrapeReaders)
+		sr.SetMaxIdleConns(scrapeReaders)
+		err = sr.PingContext(ctx)
+	}
+	if err != nil {
+		if sr != nil {
+			sr.Close()
+		}
+		r.Close()
+		w.Close()
+		return nil, fmt.Errorf("open database %s: %w", abs, err)
+	}
+	db := &DB{path: abs, w: w, r: r, sr: sr, prepared: map[string]*sql.Stmt{}, queue: newSaveQueue(), writerDone: make(chan struct{})}
 	err = db.prepareWrites(ctx)
 	if err == nil {
 		db.lsh, err = loadLSH(ctx, w)
@@ -241,7 +272,7 @@ func (db *DB) close() error {
 	for _, s := range db.prepared {
 		s.Close()
 	}
-	errR := db.r.Close()
+	errR := errors.Join(db.r.Close(), db.sr.Close())
 	// Nothing else can be running once the readers are closed: TRUNCATE
 	// leaves an empty -wal behind.
 	_, errC := db.w.ExecContext(context.Background(), "PRAGMA wal_checkpoint(TRUNCATE)")

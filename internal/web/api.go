@@ -141,8 +141,12 @@ func writeJSONError(w http.ResponseWriter, status int, msg string) {
 	writeJSON(w, status, apiError{Error: msg})
 }
 
-// apiStoreFailed answers a failed store call with 404 or a logged 500.
+// apiStoreFailed answers a failed store call with 404, 503 when the store
+// was too busy to answer in time, or a logged 500.
 func (e *Explorer) apiStoreFailed(w http.ResponseWriter, r *http.Request, what string, err error) {
+	if e.overloaded(w, r, what, err) {
+		return
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		writeJSONError(w, http.StatusNotFound, what+" not found")
 		return

@@ -125,6 +125,9 @@ func (e *Explorer) apiPostLabels(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	counts, err := e.src.SaveLabels(ctx, labels)
+	if err != nil && e.overloaded(w, r, "labels", err) {
+		return
+	}
 	if err != nil {
 		e.opts.Log.Error("save audit labels", "article", id, "err", err)
 		writeJSONError(w, http.StatusInternalServerError, "the labels could not be saved; the error has been logged")
@@ -201,6 +204,9 @@ func (e *Explorer) apiImportLabels(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := e.ctx(r)
 	defer cancel()
 	counts, err := e.src.SaveLabels(ctx, labels)
+	if err != nil && e.overloaded(w, r, "labels", err) {
+		return
+	}
 	if err != nil {
 		e.opts.Log.Error("import audit labels", "err", err)
 		writeJSONError(w, http.StatusInternalServerError, "the labels could not be saved; the error has been logged")

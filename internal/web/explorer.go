@@ -19,6 +19,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/tensiontracker/tracker/internal/store"
 	"github.com/tensiontracker/tracker/internal/version"
 )
@@ -57,7 +59,15 @@ type ExplorerOptions struct {
 	// strips it), and the API's next links are absolute when it is set.
 	ExternalURL string
 	// Timeout bounds the store reads and writes of one request; 0 means 15s.
+	// A request that hits it is answered 503 with Retry-After.
 	Timeout time.Duration
+	// MaxInFlight is how many requests may use the store at once (0:
+	// DefaultMaxInFlight()); AdmissionWait how long one waits for a turn
+	// before it is shed with 503 and Retry-After (0: DefaultAdmissionWait).
+	MaxInFlight   int
+	AdmissionWait time.Duration
+	// Registerer, when set, receives tracker_web_requests_shed_total.
+	Registerer prometheus.Registerer
 }
 
 // Explorer serves the article explorer (HTML pages under /, /articles) and
@@ -70,6 +80,7 @@ type Explorer struct {
 	origin string // scheme://host of ExternalURL, "" when not set
 	css    []byte
 	cssTag string
+	adm    *admission
 }
 
 //go:embed templates/*.html
@@ -102,7 +113,8 @@ func NewExplorer(src ArticleSource, opts ExplorerOptions) *Explorer {
 	if opts.Timeout <= 0 {
 		opts.Timeout = 15 * time.Second
 	}
-	e := &Explorer{src: src, opts: opts, css: styleCSS}
+	e := &Explorer{src: src, opts: opts, css: styleCSS,
+		adm: newAdmission(opts.MaxInFlight, opts.AdmissionWait, opts.Registerer)}
 	if u, err := url.Parse(opts.ExternalURL); err == nil && opts.ExternalURL != "" {
 		e.prefix = strings.TrimSuffix(u.Path, "/")
 		if u.Scheme != "" && u.Host != "" {
@@ -133,18 +145,20 @@ func parsePages(fsys fs.FS) map[string]*template.Template {
 
 // Register mounts the explorer's pages and API on mux.
 func (e *Explorer) Register(mux *http.ServeMux) {
-	mux.HandleFunc("GET /{$}", e.landing)
+	// Every handler but the stylesheet uses the store, so every one but it
+	// goes through admission.
+	mux.HandleFunc("GET /{$}", e.limit(e.landing))
 	mux.HandleFunc("GET /static/style.css", e.style)
-	mux.HandleFunc("GET /articles", e.list)
-	mux.HandleFunc("GET /articles/{id}", e.article)
-	mux.HandleFunc("POST /articles/{id}/labels", e.postLabelsForm)
+	mux.HandleFunc("GET /articles", e.limit(e.list))
+	mux.HandleFunc("GET /articles/{id}", e.limit(e.article))
+	mux.HandleFunc("POST /articles/{id}/labels", e.limit(e.postLabelsForm))
 
-	mux.HandleFunc("GET /api/v1/articles", e.apiList)
-	mux.HandleFunc("GET /api/v1/articles/{id}", e.apiArticle)
-	mux.HandleFunc("GET /api/v1/themes/series", e.apiSeries)
-	mux.HandleFunc("POST /api/v1/articles/{id}/labels", e.apiPostLabels)
-	mux.HandleFunc("GET /api/v1/labels", e.apiExportLabels)
-	mux.HandleFunc("POST /api/v1/labels", e.apiImportLabels)
+	mux.HandleFunc("GET /api/v1/articles", e.limit(e.apiList))
+	mux.HandleFunc("GET /api/v1/articles/{id}", e.limit(e.apiArticle))
+	mux.HandleFunc("GET /api/v1/themes/series", e.limit(e.apiSeries))
+	mux.HandleFunc("POST /api/v1/articles/{id}/labels", e.limit(e.apiPostLabels))
+	mux.HandleFunc("GET /api/v1/labels", e.limit(e.apiExportLabels))
+	mux.HandleFunc("POST /api/v1/labels", e.limit(e.apiImportLabels))
 }
 
 // layout is what every page's frame needs.
@@ -191,9 +205,13 @@ func (e *Explorer) fail(w http.ResponseWriter, status int, msg, back string) {
 	})
 }
 
-// storeFailed answers a failed store call: 404 for a missing article, 500
-// (logged, details not shown) for anything else.
+// storeFailed answers a failed store call: 404 for a missing article, 503
+// for a store too busy to answer in time, 500 (logged, details not shown)
+// for anything else.
 func (e *Explorer) storeFailed(w http.ResponseWriter, r *http.Request, what string, err error) {
+	if e.overloaded(w, r, what, err) {
+		return
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		e.fail(w, http.StatusNotFound, "There is no "+what+" here: it may have been pruned by the retention policy.", e.prefix+"/articles")
 		return

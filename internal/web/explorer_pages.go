@@ -412,6 +412,9 @@ func (e *Explorer) postLabelsForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	counts, err := e.src.SaveLabels(ctx, labels)
+	if err != nil && e.overloaded(w, r, "labels", err) {
+		return
+	}
 	if err != nil {
 		e.opts.Log.Error("save audit labels", "article", id, "err", err)
 		e.fail(w, http.StatusInternalServerError, "The labels could not be saved. The error has been logged.", back)
