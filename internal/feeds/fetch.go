@@ -1,14 +1,11 @@
 package feeds
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/mmcdole/gofeed"
@@ -28,9 +25,6 @@ const (
 	// so the connection can go back to the pool; bigger bodies are cut off
 	// by closing the connection instead.
 	drainBytes = 64 << 10
-	// maxPooledBuffer keeps the occasional huge feed from pinning its
-	// buffer in the pool for ever.
-	maxPooledBuffer = 1 << 20
 	// acceptHeader prefers feed types but accepts anything: many servers
 	// send feeds as text/html or application/octet-stream.
 	acceptHeader = "application/rss+xml, application/atom+xml, application/feed+json, " +
@@ -72,7 +66,6 @@ type Fetcher struct {
 	opts   Options
 	client *http.Client
 	parser *gofeed.Parser
-	bufs   sync.Pool // *bytes.Buffer for response bodies
 }
 
 // NewFetcher returns a Fetcher. With a nil client it builds its own
@@ -92,7 +85,6 @@ func NewFetcher(opts Options, client *http.Client) *Fetcher {
 		opts:   opts,
 		client: client,
 		parser: p,
-		bufs:   sync.Pool{New: func() any { return new(bytes.Buffer) }},
 	}
 }
 
@@ -233,26 +225,12 @@ func (f *Fetcher) Fetch(ctx context.Context, req Request) (*Result, error) {
 			fmt.Errorf("Content-Length %d exceeds limit of %d bytes", resp.ContentLength, limit))
 	}
 
-	buf := f.bufs.Get().(*bytes.Buffer)
-	buf.Reset()
-	defer func() {
-		if buf.Cap() <= maxPooledBuffer {
-			f.bufs.Put(buf)
-		}
-	}()
-	if resp.ContentLength > 0 {
-		buf.Grow(int(resp.ContentLength) + bytes.MinRead)
-	}
-	n, err := buf.ReadFrom(http.MaxBytesReader(nil, resp.Body, limit))
+	b, err := readBody(resp.Body, limit)
 	if err != nil {
-		var maxErr *http.MaxBytesError
-		if errors.As(err, &maxErr) {
-			err = fmt.Errorf("body exceeds limit of %d bytes: %w", limit, err)
-		} else {
-			err = fmt.Errorf("read body: %w", err)
-		}
 		return fail(classify(ctx, err), resp.StatusCode, 0, err)
 	}
+	defer b.release()
+	n := b.len()
 
 	// Relative links resolve against where the body actually came from,
 	// after redirects.
@@ -260,7 +238,7 @@ func (f *Fetcher) Fetch(ctx context.Context, req Request) (*Result, error) {
 	if resp.Request != nil && resp.Request.URL != nil {
 		finalURL = resp.Request.URL
 	}
-	res, err := f.parse(buf.Bytes(), resp.Header.Get("Content-Type"), req.Lang, finalURL.String())
+	res, err := f.parse(b, resp.Header.Get("Content-Type"), req.Lang, finalURL.String())
 	if err != nil {
 		return fail(ReasonParse, resp.StatusCode, 0, err)
 	}
