@@ -22,6 +22,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 	"golang.org/x/net/http/httpguts"
+
+	"github.com/tensiontracker/tracker/internal/redact"
 )
 
 // Defaults applied when a key is absent (see docs/config.md).
@@ -632,21 +634,24 @@ func (d *decoder) web(n *yaml.Node, w *Web, baseDir string) {
 }
 
 func checkHTTPURL(s string) error {
+	// Error messages show the URL without its password: they are printed by
+	// check-config and logged by reload.
+	shown := redact.URL(s)
 	if strings.TrimSpace(s) != s || strings.ContainsAny(s, " \t\r\n") {
-		return fmt.Errorf("invalid URL %q: contains whitespace", s)
+		return fmt.Errorf("invalid URL %q: contains whitespace", shown)
 	}
 	u, err := url.Parse(s)
 	if err != nil {
-		return fmt.Errorf("invalid URL %q: %v", s, unwrapURLError(err))
+		return fmt.Errorf("invalid URL %q: %v", shown, unwrapURLError(err))
 	}
 	if scheme := strings.ToLower(u.Scheme); scheme != "http" && scheme != "https" {
 		if u.Scheme == "" {
-			return fmt.Errorf("invalid URL %q: must be absolute, starting with http:// or https://", s)
+			return fmt.Errorf("invalid URL %q: must be absolute, starting with http:// or https://", shown)
 		}
-		return fmt.Errorf("invalid URL %q: scheme must be http or https, got %q", s, u.Scheme)
+		return fmt.Errorf("invalid URL %q: scheme must be http or https, got %q", shown, u.Scheme)
 	}
 	if u.Host == "" || u.Hostname() == "" {
-		return fmt.Errorf("invalid URL %q: missing host", s)
+		return fmt.Errorf("invalid URL %q: missing host", shown)
 	}
 	return nil
 }

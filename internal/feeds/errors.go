@@ -13,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/tensiontracker/tracker/internal/redact"
 )
 
 // Reason classifies why a fetch failed. The set is bounded: it is used as a
@@ -56,6 +58,9 @@ type FetchError struct {
 }
 
 // Error returns e.g. "fetch reuters-world https://example.com/rss: timeout: context deadline exceeded".
+// Passwords in any URL it quotes (the feed's, a redirect's, one inside a
+// wrapped *url.Error) are redacted: this text goes to logs, to `tracker fetch
+// --once` and to the database.
 func (e *FetchError) Error() string {
 	var b strings.Builder
 	b.WriteString("fetch")
@@ -73,7 +78,7 @@ func (e *FetchError) Error() string {
 		b.WriteString(": ")
 		b.WriteString(e.Err.Error())
 	}
-	return b.String()
+	return redact.Text(b.String())
 }
 
 // Unwrap returns the underlying error.

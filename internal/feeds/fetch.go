@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/mmcdole/gofeed"
+
+	"github.com/tensiontracker/tracker/internal/redact"
 )
 
 // Defaults for zero Options fields.
@@ -169,7 +171,7 @@ type Result struct {
 // Every failure is a *FetchError.
 func (f *Fetcher) Fetch(ctx context.Context, req Request) (*Result, error) {
 	fail := func(reason Reason, status int, retry time.Duration, err error) (*Result, error) {
-		return nil, &FetchError{Feed: req.Feed, URL: req.URL, Reason: reason, HTTPStatus: status, RetryAfter: retry, Err: err}
+		return nil, &FetchError{Feed: req.Feed, URL: redact.URL(req.URL), Reason: reason, HTTPStatus: status, RetryAfter: retry, Err: err}
 	}
 	if err := ctx.Err(); err != nil {
 		return fail(classify(ctx, err), 0, 0, err)
