@@ -6,10 +6,13 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
+	"syscall"
 	"time"
 
 	"github.com/mmcdole/gofeed"
 
+	"github.com/tensiontracker/tracker/internal/netpolicy"
 	"github.com/tensiontracker/tracker/internal/redact"
 )
 
@@ -40,6 +43,10 @@ type Options struct {
 	UserAgent    string           // default DefaultUserAgent
 	FutureSkew   time.Duration    // dates later than now+FutureSkew are clamped to now; default 10m
 	Now          func() time.Time // default time.Now; tests inject
+	// Networks is the internal-address policy (global.deny_networks);
+	// nil means netpolicy.Default(). It is enforced by the client NewFetcher
+	// builds, on every address dialled and every redirect target.
+	Networks *netpolicy.Policy
 }
 
 func (o Options) withDefaults() Options {
@@ -57,6 +64,13 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.Networks == nil {
+		p, err := netpolicy.New(netpolicy.Default())
+		if err != nil {
+			panic(err) // the default is a constant
+		}
+		o.Networks = p
 	}
 	return o
 }
@@ -78,7 +92,7 @@ type Fetcher struct {
 func NewFetcher(opts Options, client *http.Client) *Fetcher {
 	opts = opts.withDefaults()
 	if client == nil {
-		client = newClient(opts.Timeout)
+		client = newClient(opts.Timeout, opts.Networks)
 	}
 	p := gofeed.NewParser()
 	p.JSONTranslator = jsonTranslator{}
@@ -90,9 +104,23 @@ func NewFetcher(opts Options, client *http.Client) *Fetcher {
 	}
 }
 
-func newClient(timeout time.Duration) *http.Client {
+func newClient(timeout time.Duration, networks *netpolicy.Policy) *http.Client {
 	step := min(10*time.Second, timeout)
-	dialer := &net.Dialer{Timeout: step, KeepAlive: 30 * time.Second}
+	dialer := &net.Dialer{Timeout: step, KeepAlive: 30 * time.Second,
+		// The policy is checked on the address about to be connected to,
+		// after name resolution: a host name that resolves (or is rebound)
+		// to a denied address is refused, whatever the URL said. Behind an
+		// HTTP proxy this is the proxy's address; the target's is then the
+		// proxy's business, except for IP literals checked in Fetch and on
+		// redirects.
+		Control: func(network, address string, _ syscall.RawConn) error {
+			ap, err := netip.ParseAddrPort(address)
+			if err != nil {
+				return fmt.Errorf("check address %q against global.deny_networks: %w", address, err)
+			}
+			return networks.Check(ap.Addr())
+		},
+	}
 	tr := &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
 		DialContext:           dialer.DialContext,
@@ -117,7 +145,7 @@ func newClient(timeout time.Duration) *http.Client {
 			if len(via) > maxRedirects {
 				return errTooManyRedirects
 			}
-			return nil
+			return networks.CheckHost(req.URL.Hostname())
 		},
 	}
 }
@@ -186,6 +214,9 @@ func (f *Fetcher) Fetch(ctx context.Context, req Request) (*Result, error) {
 	}
 	if hreq.URL.Scheme != "http" && hreq.URL.Scheme != "https" {
 		return fail(ReasonOther, 0, 0, fmt.Errorf("unsupported URL scheme %q", hreq.URL.Scheme))
+	}
+	if err := f.opts.Networks.CheckHost(hreq.URL.Hostname()); err != nil {
+		return fail(ReasonBlocked, 0, 0, err)
 	}
 	hreq.Header.Set("User-Agent", f.opts.UserAgent)
 	hreq.Header.Set("Accept", acceptHeader)
