@@ -19,6 +19,7 @@ import (
 	"github.com/tensiontracker/tracker/internal/feeds"
 	"github.com/tensiontracker/tracker/internal/ingest"
 	"github.com/tensiontracker/tracker/internal/metrics"
+	"github.com/tensiontracker/tracker/internal/netpolicy"
 	"github.com/tensiontracker/tracker/internal/scoring"
 	"github.com/tensiontracker/tracker/internal/store"
 	"github.com/tensiontracker/tracker/internal/web"
@@ -298,11 +299,18 @@ func feedMetas(cfg *config.Config) []store.FeedMeta {
 
 func fetcherOptions(cfg *config.Config) feeds.Options {
 	g := cfg.Global
+	// Load validated every entry; an error here is a bug, and failing
+	// closed (the default policy) is the safe side.
+	networks, err := netpolicy.New(g.DenyNetworks)
+	if err != nil {
+		networks = nil
+	}
 	return feeds.Options{
 		Timeout:      time.Duration(g.HTTPTimeout),
 		MaxBodyBytes: int64(g.MaxBodySize),
 		UserAgent:    g.UserAgent,
 		FutureSkew:   time.Duration(g.FutureSkew),
+		Networks:     networks,
 	}
 }
 

@@ -22,6 +22,9 @@ import (
 
 	"go.yaml.in/yaml/v3"
 	"golang.org/x/net/http/httpguts"
+
+	"github.com/tensiontracker/tracker/internal/netpolicy"
+	"github.com/tensiontracker/tracker/internal/redact"
 )
 
 // Defaults applied when a key is absent (see docs/config.md).
@@ -86,6 +89,11 @@ type Global struct {
 	Retention       Duration   `yaml:"retention"`        // default 90d
 	MaxBackoff      Duration   `yaml:"max_backoff"`      // default 6h
 	FutureSkew      Duration   `yaml:"future_skew"`      // default 10m
+	// DenyNetworks are the networks feeds may not be fetched from: class
+	// names of netpolicy (link_local, metadata, loopback, private), CIDR
+	// prefixes or IP addresses. Default netpolicy.Default(); an explicit
+	// empty list denies nothing.
+	DenyNetworks []string `yaml:"deny_networks"`
 }
 
 // Defaults returns the global settings used when config.yaml sets none.
@@ -103,6 +111,7 @@ func Defaults() Global {
 		Retention:       DefaultRetention,
 		MaxBackoff:      DefaultMaxBackoff,
 		FutureSkew:      DefaultFutureSkew,
+		DenyNetworks:    netpolicy.Default(),
 	}
 }
 
@@ -201,7 +210,7 @@ var (
 	topFields    = []string{"global", "lexicon", "themes", "watch", "web", "feeds"}
 	globalFields = []string{"listen_address", "database_path", "default_schedule", "schedule_jitter",
 		"http_timeout", "max_body_size", "user_agent", "concurrency", "windows", "retention",
-		"max_backoff", "future_skew"}
+		"max_backoff", "future_skew", "deny_networks"}
 	lexiconRefFields = []string{"builtin", "files"}
 	watchFields      = []string{"dyads"}
 	webFields        = []string{"admin_token_file", "external_url"}
@@ -441,6 +450,10 @@ func (d *decoder) global(n *yaml.Node, g *Global) {
 			if dur, ok := d.duration(v, p); ok {
 				g.FutureSkew = dur
 			}
+		case "deny_networks":
+			if nets, ok := d.denyNetworks(v, p); ok {
+				g.DenyNetworks = nets
+			}
 		}
 	})
 	// Windows longer than the retention would silently count fewer articles
@@ -459,6 +472,34 @@ func (d *decoder) global(n *yaml.Node, g *Global) {
 			return
 		}
 	}
+}
+
+// denyNetworks decodes global.deny_networks: each entry a netpolicy class
+// name, CIDR prefix or IP address, no duplicates.
+func (d *decoder) denyNetworks(v *yaml.Node, p string) ([]string, bool) {
+	if n := d.resolve(v); n != nil && n.Kind != yaml.SequenceNode {
+		d.errorAt(v, p, "expected a list such as [link_local, metadata, private], got %s", describe(n))
+		return nil, false
+	}
+	items := d.stringList(v, p)
+	ok := true
+	nets := make([]string, 0, len(items))
+	seen := make(map[string]strItem, len(items))
+	for _, it := range items {
+		if _, err := netpolicy.ParseEntry(it.val); err != nil {
+			d.errorAt(it.node, it.path, "%v", err)
+			ok = false
+			continue
+		}
+		if first, dup := seen[it.val]; dup {
+			d.errorAt(it.node, it.path, "duplicate network %q (first at line %d)", it.val, first.node.Line)
+			ok = false
+			continue
+		}
+		seen[it.val] = it
+		nets = append(nets, it.val)
+	}
+	return nets, ok
 }
 
 func checkListenAddress(s string) error {
@@ -632,21 +673,24 @@ func (d *decoder) web(n *yaml.Node, w *Web, baseDir string) {
 }
 
 func checkHTTPURL(s string) error {
+	// Error messages show the URL without its password: they are printed by
+	// check-config and logged by reload.
+	shown := redact.URL(s)
 	if strings.TrimSpace(s) != s || strings.ContainsAny(s, " \t\r\n") {
-		return fmt.Errorf("invalid URL %q: contains whitespace", s)
+		return fmt.Errorf("invalid URL %q: contains whitespace", shown)
 	}
 	u, err := url.Parse(s)
 	if err != nil {
-		return fmt.Errorf("invalid URL %q: %v", s, unwrapURLError(err))
+		return fmt.Errorf("invalid URL %q: %v", shown, unwrapURLError(err))
 	}
 	if scheme := strings.ToLower(u.Scheme); scheme != "http" && scheme != "https" {
 		if u.Scheme == "" {
-			return fmt.Errorf("invalid URL %q: must be absolute, starting with http:// or https://", s)
+			return fmt.Errorf("invalid URL %q: must be absolute, starting with http:// or https://", shown)
 		}
-		return fmt.Errorf("invalid URL %q: scheme must be http or https, got %q", s, u.Scheme)
+		return fmt.Errorf("invalid URL %q: scheme must be http or https, got %q", shown, u.Scheme)
 	}
 	if u.Host == "" || u.Hostname() == "" {
-		return fmt.Errorf("invalid URL %q: missing host", s)
+		return fmt.Errorf("invalid URL %q: missing host", shown)
 	}
 	return nil
 }

@@ -72,6 +72,7 @@ func TestLoadValid(t *testing.T) {
 		Retention:       Duration(30 * 24 * time.Hour),
 		MaxBackoff:      Duration(2 * time.Hour),
 		FutureSkew:      Duration(5 * time.Minute),
+		DenyNetworks:    []string{"link_local", "metadata", "10.20.0.0/16"},
 	}
 	if !reflect.DeepEqual(cfg.Global, wantGlobal) {
 		t.Errorf("Global =\n%+v\nwant\n%+v", cfg.Global, wantGlobal)
@@ -152,6 +153,30 @@ func TestDefaultsApplied(t *testing.T) {
 	}
 }
 
+func TestDenyNetworks(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		yaml string
+		want []string
+	}{
+		{"", []string{"link_local", "metadata"}},
+		{"global:\n  deny_networks:\n", []string{"link_local", "metadata"}},
+		{"global:\n  deny_networks: []\n", []string{}},
+		{"global:\n  deny_networks: [link_local, metadata, private, loopback, 203.0.113.0/24, '2001:db8::1']\n",
+			[]string{"link_local", "metadata", "private", "loopback", "203.0.113.0/24", "2001:db8::1"}},
+	}
+	for _, tt := range tests {
+		cfg, err := Parse("c.yaml", []byte(tt.yaml+"feeds: []\n"), "")
+		if err != nil {
+			t.Errorf("%q: %v", tt.yaml, err)
+			continue
+		}
+		if !reflect.DeepEqual(cfg.Global.DenyNetworks, tt.want) {
+			t.Errorf("%q: deny_networks %q, want %q", tt.yaml, cfg.Global.DenyNetworks, tt.want)
+		}
+	}
+}
+
 func TestBrokenGolden(t *testing.T) {
 	t.Parallel()
 	cfg, err := Load(filepath.Join("testdata", "broken", "config.yaml"))
@@ -203,7 +228,7 @@ func TestConfigErrors(t *testing.T) {
 		{"tab indentation", "global:\n\tconcurrency: 2\n", []string{"c.yaml:2: YAML syntax error: found character that cannot start any token"}},
 		{"unknown top key", "feed: []\n", []string{`c.yaml:1: feed: unknown field "feed" (did you mean "feeds"?)`}},
 		{"unknown key far", "global:\n  colour: blue\n", []string{
-			`c.yaml:2: global.colour: unknown field "colour" (allowed: listen_address, database_path, default_schedule, schedule_jitter, http_timeout, max_body_size, user_agent, concurrency, windows, retention, max_backoff, future_skew)`}},
+			`c.yaml:2: global.colour: unknown field "colour" (allowed: listen_address, database_path, default_schedule, schedule_jitter, http_timeout, max_body_size, user_agent, concurrency, windows, retention, max_backoff, future_skew, deny_networks)`}},
 		{"typo in feed", feed("    schedul: '@every 5m'\n"), []string{`c.yaml:4: feeds[0].schedul: unknown field "schedul" (did you mean "schedule"?)`}},
 		{"duplicate key", "global:\n  concurrency: 2\n  concurrency: 3\n", []string{`c.yaml:3: global.concurrency: duplicate key "concurrency" (first defined at line 2)`}},
 		{"duplicate section", "web: {}\nweb: {}\n", []string{`c.yaml:2: web: duplicate key "web" (first defined at line 1)`}},
@@ -297,6 +322,13 @@ func TestConfigErrors(t *testing.T) {
 			`c.yaml:2: lexicon.files[3]: lexicon file: open 3: no such file or directory`}},
 		{"inline theme errors", "themes:\n  trade:\n    terms:\n      - {term: tariff, weight: 11}\n", []string{
 			`c.yaml:4: themes.trade.terms[0].weight: weight 11 out of range: must be greater than 0 and at most 10`}},
+		{"deny_networks", "global:\n  deny_networks: [link_local, linklocal, 10.0.0.0/33, example.com, link_local]\n", []string{
+			`c.yaml:2: global.deny_networks[1]: invalid network "linklocal": not one of link_local, loopback, metadata, private, a CIDR prefix or an IP address`,
+			`c.yaml:2: global.deny_networks[2]: invalid network "10.0.0.0/33": netip.ParsePrefix("10.0.0.0/33"): prefix length out of range`,
+			`c.yaml:2: global.deny_networks[3]: invalid network "example.com": not one of link_local, loopback, metadata, private, a CIDR prefix or an IP address`,
+			`c.yaml:2: global.deny_networks[4]: duplicate network "link_local" (first at line 2)`}},
+		{"deny_networks not a list", "global:\n  deny_networks: private\n", []string{
+			`c.yaml:2: global.deny_networks: expected a list such as [link_local, metadata, private], got string "private"`}},
 		{"two documents", "feeds: []\n---\nfeeds: []\n", []string{
 			`c.yaml:2: more than one YAML document in the file (remove the second "---")`}},
 	}

@@ -2,11 +2,15 @@ package feeds
 
 import (
 	"bytes"
+	"io"
 	"mime"
 	"strings"
 	"unicode/utf8"
 
 	"golang.org/x/net/html/charset"
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
 )
 
 // Canonical charset names reported in Result.Charset (WHATWG names, as
@@ -18,46 +22,167 @@ const (
 	charsetUTF16BE     = "utf-16be"
 )
 
-// toUTF8 decides on one decoding for body and returns the body as UTF-8, with
-// any BOM removed and any XML prolog encoding rewritten to utf-8, plus the
-// name of the charset it was decoded from.
+// decoding is the one way a body is turned into UTF-8.
+type decoding struct {
+	charset string            // name reported in Result.Charset
+	skip    int               // BOM bytes to drop
+	enc     encoding.Encoding // transcoder; nil when the bytes are passed through
+}
+
+// chooseDecoding decides on one decoding for a body.
 //
 // The evidence is weighed in this order: a BOM; the charset declared by the
 // HTTP Content-Type, else by the XML prolog; then the bytes themselves (valid
-// UTF-8, else windows-1252). A declared legacy charset loses to the bytes when
-// they are valid UTF-8 with non-ASCII in them: legacy text that happens to be
-// valid UTF-8 is vanishingly rare, while UTF-8 feeds with a stale
-// "ISO-8859-1" prolog are common, and decoding those again would give
-// "MÃ©xico".
+// UTF-8, else windows-1252). A declared UTF-8 is trusted: invalid sequences
+// become U+FFFD where they are, so one broken item cannot turn every other
+// item into mojibake by flipping the whole body to windows-1252. A declared
+// legacy charset loses to the bytes when they are valid UTF-8 with non-ASCII
+// in them: legacy text that happens to be valid UTF-8 is vanishingly rare,
+// while UTF-8 feeds with a stale "ISO-8859-1" prolog are common, and decoding
+// those again would give "MÃ©xico".
 //
-// body is never modified; the result may share its memory when no change is
-// needed.
-func toUTF8(body []byte, contentType string) ([]byte, string) {
-	var out []byte
-	var name string
-	owned := false // whether out is a fresh copy we may modify
-
+// The body is scanned, not copied: decoding happens as the parser reads.
+func chooseDecoding(b *body, contentType string) decoding {
+	head := b.head(headBytes)
 	switch {
-	case bytes.HasPrefix(body, []byte("\xEF\xBB\xBF")):
-		out, name = body[3:], charsetUTF8
-		if !utf8.Valid(out) {
-			out, owned = bytes.ToValidUTF8(out, []byte("\uFFFD")), true
-		}
-	case bytes.HasPrefix(body, []byte("\xFE\xFF")):
-		out, name, owned = decodeWith(charsetUTF16BE, body[2:]), charsetUTF16BE, true
-	case bytes.HasPrefix(body, []byte("\xFF\xFE")):
-		out, name, owned = decodeWith(charsetUTF16LE, body[2:]), charsetUTF16LE, true
-	default:
-		out, name, owned = decide(body, declaredCharset(body, contentType))
+	case bytes.HasPrefix(head, []byte("\xEF\xBB\xBF")):
+		return decoding{charset: charsetUTF8, skip: 3, enc: utf8Repair}
+	case bytes.HasPrefix(head, []byte("\xFE\xFF")):
+		return decoding{charset: charsetUTF16BE, skip: 2, enc: lookup(charsetUTF16BE)}
+	case bytes.HasPrefix(head, []byte("\xFF\xFE")):
+		return decoding{charset: charsetUTF16LE, skip: 2, enc: lookup(charsetUTF16LE)}
 	}
-	return rewriteProlog(out, owned), name
+	name := declaredCharset(head, contentType)
+	switch name {
+	case charsetUTF16LE, charsetUTF16BE:
+		// Without a BOM the label is all we have; ASCII-looking bytes would
+		// otherwise pass for UTF-8 because NUL is valid UTF-8.
+		return decoding{charset: name, enc: lookup(name)}
+	}
+	st := scanUTF8(b.reader(0))
+	switch {
+	case st.valid && name == "":
+		return decoding{charset: charsetUTF8}
+	case name == charsetUTF8:
+		// Declared UTF-8: trusted, repaired in place when needed.
+		return decoding{charset: charsetUTF8, enc: repairIf(!st.valid)}
+	case name == "":
+		// Undeclared and invalid: the bytes decide between "UTF-8 with a
+		// few bad bytes" and "windows-1252".
+		if st.good > st.bad {
+			return decoding{charset: charsetUTF8, enc: utf8Repair}
+		}
+		return decoding{charset: charsetWindows1252, enc: lookup(charsetWindows1252)}
+	case st.valid && !st.ascii:
+		return decoding{charset: charsetUTF8} // mislabelled UTF-8: do not decode twice
+	case st.valid && !st.esc:
+		// ASCII reads the same in every ASCII-compatible charset; only
+		// escape-based ones such as ISO-2022-JP need decoding.
+		return decoding{charset: name}
+	}
+	return decoding{charset: name, enc: lookup(name)}
+}
+
+// utf8Repair passes valid UTF-8 through and replaces each invalid sequence
+// with U+FFFD.
+var utf8Repair encoding.Encoding = unicode.UTF8
+
+func repairIf(repair bool) encoding.Encoding {
+	if repair {
+		return utf8Repair
+	}
+	return nil
+}
+
+// lookup returns the WHATWG encoding of a canonical name.
+func lookup(name string) encoding.Encoding {
+	enc, _ := charset.Lookup(name)
+	return enc
+}
+
+// reader returns the body decoded to UTF-8, with any XML prolog encoding
+// rewritten to utf-8 (see rewriteProlog). Every byte sequence a transcoder
+// cannot map comes out as U+FFFD, so the output is always valid UTF-8.
+func (d decoding) reader(b *body) io.Reader {
+	r := b.reader(d.skip)
+	if d.enc != nil {
+		r = transform.NewReader(r, d.enc.NewDecoder())
+	}
+	head := make([]byte, headBytes)
+	n, _ := io.ReadFull(r, head)
+	head = rewriteProlog(head[:n], true)
+	return io.MultiReader(bytes.NewReader(head), r)
+}
+
+// toUTF8 returns the whole body decoded to UTF-8 and the charset it was
+// decoded from. It is the in-memory form of chooseDecoding plus reader, for
+// callers holding the body as one slice; body is not modified.
+func toUTF8(b []byte, contentType string) ([]byte, string) {
+	bd := bodyFromBytes(b)
+	d := chooseDecoding(bd, contentType)
+	out, err := io.ReadAll(d.reader(bd))
+	if err != nil {
+		// The decoders replace what they cannot map and never fail on
+		// bad input; this is defensive.
+		out = bytes.ToValidUTF8(b, []byte("\uFFFD"))
+	}
+	return out, d.charset
+}
+
+// utf8Stats is what scanUTF8 learns about a body.
+type utf8Stats struct {
+	valid bool // the whole body is valid UTF-8
+	ascii bool // and has no byte >= 0x80
+	esc   bool // it holds an ESC byte (ISO-2022 escape sequences)
+	good  int  // valid non-ASCII sequences
+	bad   int  // invalid bytes
+}
+
+// scanUTF8 reads r once, in a small buffer, and counts valid and invalid
+// UTF-8 sequences; a sequence split between two reads is joined first.
+func scanUTF8(r io.Reader) utf8Stats {
+	st := utf8Stats{valid: true, ascii: true}
+	buf := make([]byte, 32<<10)
+	keep := 0 // bytes of an unfinished sequence carried to the next read
+	for {
+		n, err := io.ReadFull(r, buf[keep:])
+		data := buf[:keep+n]
+		eof := err != nil
+		i := 0
+		for i < len(data) {
+			c := data[i]
+			if c < utf8.RuneSelf {
+				if c == 0x1B {
+					st.esc = true
+				}
+				i++
+				continue
+			}
+			st.ascii = false
+			if !eof && !utf8.FullRune(data[i:]) {
+				break
+			}
+			r, size := utf8.DecodeRune(data[i:])
+			if r == utf8.RuneError && size == 1 {
+				st.bad++
+				st.valid = false
+			} else {
+				st.good++
+			}
+			i += size
+		}
+		keep = copy(buf, data[i:])
+		if eof {
+			return st
+		}
+	}
 }
 
 // declaredCharset returns the canonical name of the charset declared by the
-// Content-Type charset parameter, else by the XML prolog; "" when neither
-// names an encoding we know.
-func declaredCharset(body []byte, contentType string) string {
-	for _, label := range []string{contentTypeCharset(contentType), prologEncoding(body)} {
+// Content-Type charset parameter, else by the XML prolog at the start of
+// head; "" when neither names an encoding we know.
+func declaredCharset(head []byte, contentType string) string {
+	for _, label := range []string{contentTypeCharset(contentType), prologEncoding(head)} {
 		if label == "" {
 			continue
 		}
@@ -69,86 +194,6 @@ func declaredCharset(body []byte, contentType string) string {
 		}
 	}
 	return ""
-}
-
-// decide picks the decoding of a body without BOM given the declared charset
-// name ("" for none) and returns the UTF-8 bytes, the charset used and whether
-// the bytes are a fresh copy.
-func decide(body []byte, name string) ([]byte, string, bool) {
-	switch name {
-	case "", charsetUTF8:
-		return sniffUTF8(body)
-	case charsetUTF16LE, charsetUTF16BE:
-		// Without a BOM the label is all we have; ASCII-looking bytes would
-		// otherwise pass for UTF-8 because NUL is valid UTF-8.
-		return decodeWith(name, body), name, true
-	}
-	if utf8.Valid(body) {
-		ascii := isASCII(body)
-		if !ascii {
-			return body, charsetUTF8, false // mislabelled UTF-8: do not decode twice
-		}
-		if bytes.IndexByte(body, 0x1B) < 0 {
-			// ASCII reads the same in every ASCII-compatible charset; only
-			// escape-based ones such as ISO-2022-JP need decoding.
-			return body, name, false
-		}
-	}
-	return decodeWith(name, body), name, true
-}
-
-// sniffUTF8 handles bodies declared UTF-8 or not declared at all: valid UTF-8
-// is taken as is; otherwise the bytes decide between "UTF-8 with a few bad
-// bytes" (replaced by U+FFFD) and "windows-1252 mislabelled or unlabelled".
-func sniffUTF8(body []byte) ([]byte, string, bool) {
-	if utf8.Valid(body) {
-		return body, charsetUTF8, false
-	}
-	good, bad := 0, 0
-	for i := 0; i < len(body); {
-		if body[i] < utf8.RuneSelf {
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRune(body[i:])
-		if r == utf8.RuneError && size == 1 {
-			bad++
-		} else {
-			good++
-		}
-		i += size
-	}
-	if good > bad {
-		return bytes.ToValidUTF8(body, []byte("\uFFFD")), charsetUTF8, true
-	}
-	return decodeWith(charsetWindows1252, body), charsetWindows1252, true
-}
-
-// decodeWith transcodes b from the named charset to UTF-8. The WHATWG
-// decoders do not fail on bad input (unmappable bytes become U+FFFD); the
-// error path is defensive.
-func decodeWith(name string, b []byte) []byte {
-	enc, _ := charset.Lookup(name)
-	if enc == nil {
-		return bytes.ToValidUTF8(b, []byte("\uFFFD"))
-	}
-	out, err := enc.NewDecoder().Bytes(b)
-	if err != nil {
-		return bytes.ToValidUTF8(b, []byte("\uFFFD"))
-	}
-	if !utf8.Valid(out) {
-		out = bytes.ToValidUTF8(out, []byte("\uFFFD"))
-	}
-	return out
-}
-
-func isASCII(b []byte) bool {
-	for _, c := range b {
-		if c >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
 }
 
 // contentTypeCharset returns the charset parameter of an HTTP Content-Type.
@@ -182,6 +227,10 @@ func contentTypeCharset(contentType string) string {
 
 // maxPrologBytes bounds the search for the end of an XML declaration.
 const maxPrologBytes = 512
+
+// headBytes is how much of the start of a body is examined for a BOM and an
+// XML declaration (with some leading whitespace before it).
+const headBytes = 2 * maxPrologBytes
 
 // xmlDecl locates the XML declaration at the start of b (after optional
 // whitespace) and the value of its encoding pseudo-attribute. ok is false when

@@ -47,7 +47,12 @@ func TestToUTF8(t *testing.T) {
 		{"unknown label falls back to sniffing", []byte("<t>Perú</t>"), "text/xml; charset=x-made-up", "<t>Perú</t>", "utf-8"},
 		{"replacement label ignored", []byte("<t>ok</t>"), "text/xml; charset=iso-2022-kr", "<t>ok</t>", "utf-8"},
 		{"mostly utf-8 with a stray byte", []byte("<t>Perú, México, Bogotá \xff</t>"), "", "<t>Perú, México, Bogotá \uFFFD</t>", "utf-8"},
-		{"declared utf-8 but windows-1252 bytes", []byte("<t>Per\xfa</t>"), "text/xml; charset=utf-8", "<t>Perú</t>", "windows-1252"},
+		// A declared UTF-8 is trusted even when most non-ASCII bytes are
+		// invalid: the bad bytes become U+FFFD where they are.
+		{"declared utf-8 in header, windows-1252 bytes", []byte("<t>Per\xfa</t>"), "text/xml; charset=utf-8", "<t>Per\uFFFD</t>", "utf-8"},
+		{"declared utf-8 in prolog, windows-1252 bytes", []byte(`<?xml version="1.0" encoding="UTF-8"?><t>Per` + "\xfa</t>"), "text/xml",
+			`<?xml version="1.0" encoding="UTF-8"?><t>Per` + "\uFFFD</t>", "utf-8"},
+		{"undeclared windows-1252 bytes", []byte("<t>Per\xfa</t>"), "text/xml", "<t>Perú</t>", "windows-1252"},
 		{"malformed content type", []byte("<t>Bogot\xe1</t>"), "text/xml; charset=iso-8859-1;;", "<t>Bogotá</t>", "windows-1252"},
 		{"invalid UTF-8 in a malformed header", []byte("<t>ok</t>"), "\xaaChArset=", "<t>ok</t>", "utf-8"},
 		{"mixed-case charset in a malformed header", []byte("<t>Bogot\xe1</t>"), "text/xml;; CharSet=latin1", "<t>Bogotá</t>", "windows-1252"},

@@ -13,6 +13,9 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/tensiontracker/tracker/internal/netpolicy"
+	"github.com/tensiontracker/tracker/internal/redact"
 )
 
 // Reason classifies why a fetch failed. The set is bounded: it is used as a
@@ -31,13 +34,14 @@ const (
 	ReasonTooLarge    Reason = "too_large"    // body over Options.MaxBodyBytes
 	ReasonParse       Reason = "parse"        // not a feed, or a feed gofeed cannot parse
 	ReasonCanceled    Reason = "canceled"     // the caller's context was canceled
+	ReasonBlocked     Reason = "blocked"      // the address (dialled, or an IP literal in the URL or a redirect) is denied by global.deny_networks
 	ReasonOther       Reason = "other"        // anything else (bad URL, too many redirects, odd status)
 )
 
 // Reasons lists every Reason, so that metrics can pre-create their series.
 func Reasons() []Reason {
 	return []Reason{ReasonDNS, ReasonConnect, ReasonTLS, ReasonTimeout, ReasonHTTP4xx, ReasonHTTP5xx,
-		ReasonRateLimited, ReasonTooLarge, ReasonParse, ReasonCanceled, ReasonOther}
+		ReasonRateLimited, ReasonTooLarge, ReasonParse, ReasonCanceled, ReasonBlocked, ReasonOther}
 }
 
 // maxRetryAfter caps a server's Retry-After so that a typo or a hostile
@@ -56,6 +60,9 @@ type FetchError struct {
 }
 
 // Error returns e.g. "fetch reuters-world https://example.com/rss: timeout: context deadline exceeded".
+// Passwords in any URL it quotes (the feed's, a redirect's, one inside a
+// wrapped *url.Error) are redacted: this text goes to logs, to `tracker fetch
+// --once` and to the database.
 func (e *FetchError) Error() string {
 	var b strings.Builder
 	b.WriteString("fetch")
@@ -73,7 +80,7 @@ func (e *FetchError) Error() string {
 		b.WriteString(": ")
 		b.WriteString(e.Err.Error())
 	}
-	return b.String()
+	return redact.Text(b.String())
 }
 
 // Unwrap returns the underlying error.
@@ -95,6 +102,9 @@ func classify(parent context.Context, err error) Reason {
 	var maxErr *http.MaxBytesError
 	if errors.As(err, &maxErr) {
 		return ReasonTooLarge
+	}
+	if errors.Is(err, netpolicy.ErrDenied) {
+		return ReasonBlocked
 	}
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		// Our own per-fetch deadline (the parent is still live). Canceled

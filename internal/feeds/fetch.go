@@ -1,17 +1,19 @@
 package feeds
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"sync"
+	"net/netip"
+	"syscall"
 	"time"
 
 	"github.com/mmcdole/gofeed"
+
+	"github.com/tensiontracker/tracker/internal/netpolicy"
+	"github.com/tensiontracker/tracker/internal/redact"
 )
 
 // Defaults for zero Options fields.
@@ -28,9 +30,6 @@ const (
 	// so the connection can go back to the pool; bigger bodies are cut off
 	// by closing the connection instead.
 	drainBytes = 64 << 10
-	// maxPooledBuffer keeps the occasional huge feed from pinning its
-	// buffer in the pool for ever.
-	maxPooledBuffer = 1 << 20
 	// acceptHeader prefers feed types but accepts anything: many servers
 	// send feeds as text/html or application/octet-stream.
 	acceptHeader = "application/rss+xml, application/atom+xml, application/feed+json, " +
@@ -44,6 +43,10 @@ type Options struct {
 	UserAgent    string           // default DefaultUserAgent
 	FutureSkew   time.Duration    // dates later than now+FutureSkew are clamped to now; default 10m
 	Now          func() time.Time // default time.Now; tests inject
+	// Networks is the internal-address policy (global.deny_networks);
+	// nil means netpolicy.Default(). It is enforced by the client NewFetcher
+	// builds, on every address dialled and every redirect target.
+	Networks *netpolicy.Policy
 }
 
 func (o Options) withDefaults() Options {
@@ -62,6 +65,13 @@ func (o Options) withDefaults() Options {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.Networks == nil {
+		p, err := netpolicy.New(netpolicy.Default())
+		if err != nil {
+			panic(err) // the default is a constant
+		}
+		o.Networks = p
+	}
 	return o
 }
 
@@ -72,7 +82,6 @@ type Fetcher struct {
 	opts   Options
 	client *http.Client
 	parser *gofeed.Parser
-	bufs   sync.Pool // *bytes.Buffer for response bodies
 }
 
 // NewFetcher returns a Fetcher. With a nil client it builds its own
@@ -83,7 +92,7 @@ type Fetcher struct {
 func NewFetcher(opts Options, client *http.Client) *Fetcher {
 	opts = opts.withDefaults()
 	if client == nil {
-		client = newClient(opts.Timeout)
+		client = newClient(opts.Timeout, opts.Networks)
 	}
 	p := gofeed.NewParser()
 	p.JSONTranslator = jsonTranslator{}
@@ -92,13 +101,26 @@ func NewFetcher(opts Options, client *http.Client) *Fetcher {
 		opts:   opts,
 		client: client,
 		parser: p,
-		bufs:   sync.Pool{New: func() any { return new(bytes.Buffer) }},
 	}
 }
 
-func newClient(timeout time.Duration) *http.Client {
+func newClient(timeout time.Duration, networks *netpolicy.Policy) *http.Client {
 	step := min(10*time.Second, timeout)
-	dialer := &net.Dialer{Timeout: step, KeepAlive: 30 * time.Second}
+	dialer := &net.Dialer{Timeout: step, KeepAlive: 30 * time.Second,
+		// The policy is checked on the address about to be connected to,
+		// after name resolution: a host name that resolves (or is rebound)
+		// to a denied address is refused, whatever the URL said. Behind an
+		// HTTP proxy this is the proxy's address; the target's is then the
+		// proxy's business, except for IP literals checked in Fetch and on
+		// redirects.
+		Control: func(network, address string, _ syscall.RawConn) error {
+			ap, err := netip.ParseAddrPort(address)
+			if err != nil {
+				return fmt.Errorf("check address %q against global.deny_networks: %w", address, err)
+			}
+			return networks.Check(ap.Addr())
+		},
+	}
 	tr := &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
 		DialContext:           dialer.DialContext,
@@ -123,7 +145,7 @@ func newClient(timeout time.Duration) *http.Client {
 			if len(via) > maxRedirects {
 				return errTooManyRedirects
 			}
-			return nil
+			return networks.CheckHost(req.URL.Hostname())
 		},
 	}
 }
@@ -177,7 +199,7 @@ type Result struct {
 // Every failure is a *FetchError.
 func (f *Fetcher) Fetch(ctx context.Context, req Request) (*Result, error) {
 	fail := func(reason Reason, status int, retry time.Duration, err error) (*Result, error) {
-		return nil, &FetchError{Feed: req.Feed, URL: req.URL, Reason: reason, HTTPStatus: status, RetryAfter: retry, Err: err}
+		return nil, &FetchError{Feed: req.Feed, URL: redact.URL(req.URL), Reason: reason, HTTPStatus: status, RetryAfter: retry, Err: err}
 	}
 	if err := ctx.Err(); err != nil {
 		return fail(classify(ctx, err), 0, 0, err)
@@ -192,6 +214,9 @@ func (f *Fetcher) Fetch(ctx context.Context, req Request) (*Result, error) {
 	}
 	if hreq.URL.Scheme != "http" && hreq.URL.Scheme != "https" {
 		return fail(ReasonOther, 0, 0, fmt.Errorf("unsupported URL scheme %q", hreq.URL.Scheme))
+	}
+	if err := f.opts.Networks.CheckHost(hreq.URL.Hostname()); err != nil {
+		return fail(ReasonBlocked, 0, 0, err)
 	}
 	hreq.Header.Set("User-Agent", f.opts.UserAgent)
 	hreq.Header.Set("Accept", acceptHeader)
@@ -233,26 +258,12 @@ func (f *Fetcher) Fetch(ctx context.Context, req Request) (*Result, error) {
 			fmt.Errorf("Content-Length %d exceeds limit of %d bytes", resp.ContentLength, limit))
 	}
 
-	buf := f.bufs.Get().(*bytes.Buffer)
-	buf.Reset()
-	defer func() {
-		if buf.Cap() <= maxPooledBuffer {
-			f.bufs.Put(buf)
-		}
-	}()
-	if resp.ContentLength > 0 {
-		buf.Grow(int(resp.ContentLength) + bytes.MinRead)
-	}
-	n, err := buf.ReadFrom(http.MaxBytesReader(nil, resp.Body, limit))
+	b, err := readBody(resp.Body, limit)
 	if err != nil {
-		var maxErr *http.MaxBytesError
-		if errors.As(err, &maxErr) {
-			err = fmt.Errorf("body exceeds limit of %d bytes: %w", limit, err)
-		} else {
-			err = fmt.Errorf("read body: %w", err)
-		}
 		return fail(classify(ctx, err), resp.StatusCode, 0, err)
 	}
+	defer b.release()
+	n := b.len()
 
 	// Relative links resolve against where the body actually came from,
 	// after redirects.
@@ -260,7 +271,7 @@ func (f *Fetcher) Fetch(ctx context.Context, req Request) (*Result, error) {
 	if resp.Request != nil && resp.Request.URL != nil {
 		finalURL = resp.Request.URL
 	}
-	res, err := f.parse(buf.Bytes(), resp.Header.Get("Content-Type"), req.Lang, finalURL.String())
+	res, err := f.parse(b, resp.Header.Get("Content-Type"), req.Lang, finalURL.String())
 	if err != nil {
 		return fail(ReasonParse, resp.StatusCode, 0, err)
 	}

@@ -512,6 +512,10 @@ func TestFetchErrorText(t *testing.T) {
 			"fetch reuters-world https://example.com/rss: timeout: context deadline exceeded"},
 		{&FetchError{Reason: ReasonParse, Err: errEmptyBody}, "fetch: parse: empty body"},
 		{&FetchError{URL: "https://example.com/rss", Reason: ReasonHTTP4xx}, "fetch https://example.com/rss: http_4xx"},
+		// A password in a wrapped error (here a URL that failed to parse) is
+		// redacted too.
+		{&FetchError{Feed: "p", Reason: ReasonOther, Err: errors.New(`parse "http://u:s3cret@h st/": invalid character`)},
+			`fetch p: other: parse "http://u:xxxxx@h st/": invalid character`},
 	}
 	for _, tt := range tests {
 		if got := tt.err.Error(); got != tt.want {
@@ -532,8 +536,8 @@ func TestReasonsComplete(t *testing.T) {
 		}
 		seen[r] = true
 	}
-	if len(seen) != 11 {
-		t.Errorf("%d reasons, want 11", len(seen))
+	if len(seen) != 12 {
+		t.Errorf("%d reasons, want 12", len(seen))
 	}
 }
 

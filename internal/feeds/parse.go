@@ -1,6 +1,7 @@
 package feeds
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
@@ -12,6 +13,7 @@ import (
 	"github.com/mmcdole/gofeed"
 	"github.com/mmcdole/gofeed/atom"
 	gjson "github.com/mmcdole/gofeed/json"
+	"golang.org/x/text/transform"
 )
 
 // errEmptyBody is the parse error for a zero-length (or blank) body.
@@ -23,7 +25,7 @@ var errEmptyBody = errors.New("empty body")
 // language used when neither the feed nor an item declares one. A failure is
 // a *FetchError with ReasonParse.
 func (f *Fetcher) ParseBody(body []byte, contentType, feedLang string) (*Result, error) {
-	res, err := f.parse(body, contentType, feedLang, "")
+	res, err := f.parse(bodyFromBytes(body), contentType, feedLang, "")
 	if err != nil {
 		return nil, &FetchError{Reason: ReasonParse, Err: err}
 	}
@@ -32,25 +34,31 @@ func (f *Fetcher) ParseBody(body []byte, contentType, feedLang string) (*Result,
 }
 
 // parse is ParseBody with the URL the body came from, against which
-// relative links are resolved.
-func (f *Fetcher) parse(body []byte, contentType, feedLang, feedURL string) (*Result, error) {
-	if len(bytes.TrimSpace(body)) == 0 {
+// relative links are resolved. The body is decoded as gofeed reads it, never
+// copied whole.
+func (f *Fetcher) parse(b *body, contentType, feedLang, feedURL string) (*Result, error) {
+	if isBlank(b) {
 		return nil, errEmptyBody
 	}
-	utf8Body, cs := toUTF8(body, contentType)
-	feed, err := f.parser.Parse(bytes.NewReader(utf8Body))
+	dec := chooseDecoding(b, contentType)
+	r := bufio.NewReaderSize(dec.reader(b), 4096)
+	start := firstNonSpace(r)
+	if start == '<' {
+		r = bufio.NewReaderSize(transform.NewReader(r, xmlCharRepair{}), 4096)
+	}
+	feed, err := f.parser.Parse(r)
 	if err != nil {
 		if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
-			return nil, fmt.Errorf("not an RSS, Atom or JSON feed (%s): %w", sniffKind(utf8Body), err)
+			return nil, fmt.Errorf("not an RSS, Atom or JSON feed (%s): %w", sniffKind(b.head(512)), err)
 		}
-		return nil, fmt.Errorf("parse %s: %w", cs, err)
+		return nil, fmt.Errorf("parse %s: %w", dec.charset, err)
 	}
 
 	now := f.opts.Now().UTC()
 	res := &Result{
 		Status:  StatusOK,
 		Format:  feed.FeedType,
-		Charset: cs,
+		Charset: dec.charset,
 		Items:   make([]Item, 0, len(feed.Items)),
 	}
 	n := normaliser{
@@ -78,6 +86,32 @@ func (f *Fetcher) parse(body []byte, contentType, feedLang, feedURL string) (*Re
 		res.Items = append(res.Items, item)
 	}
 	return res, nil
+}
+
+// isBlank reports whether the body is empty or only whitespace.
+func isBlank(b *body) bool {
+	for i := 0; i < b.parts(); i++ {
+		if len(bytes.TrimSpace(b.part(i))) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// firstNonSpace peeks at the first byte after leading whitespace, 0 if none.
+func firstNonSpace(r *bufio.Reader) byte {
+	for n := 1; ; n++ {
+		p, err := r.Peek(n)
+		if len(p) < n {
+			return 0
+		}
+		if c := p[n-1]; c != ' ' && c != '\t' && c != '\r' && c != '\n' {
+			return c
+		}
+		if err != nil || n == r.Size() {
+			return 0
+		}
+	}
 }
 
 // sniffKind names what a non-feed body looks like, for the error message.

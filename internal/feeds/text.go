@@ -181,6 +181,29 @@ func isClean(s string) bool {
 	return true
 }
 
+// IsBidiControl reports whether r is a bidirectional embedding, override or
+// isolate control (U+202A-U+202E, U+2066-U+2069). Feed text has no
+// legitimate use for them that the page's own direction handling (dir="auto",
+// <bdi>) does not cover, and they let a title such as "\u202Egnp.exe" display
+// as "exe.png", or reorder the text around it. Normalisation drops them;
+// the explorer also strips them when rendering articles stored before.
+func IsBidiControl(r rune) bool {
+	return (r >= '\u202A' && r <= '\u202E') || (r >= '\u2066' && r <= '\u2069')
+}
+
+// StripBidiControls returns s without the characters IsBidiControl matches.
+func StripBidiControls(s string) string {
+	if !strings.ContainsFunc(s, IsBidiControl) {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if IsBidiControl(r) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
 // textWriter accumulates plain text, collapsing whitespace and dropping
 // control characters as it goes.
 type textWriter struct {
@@ -264,6 +287,8 @@ func (w *textWriter) writeRune(r rune) {
 		return // controls carry no text
 	case r == '\u200b' || r == '\ufeff' || r == '\u00ad':
 		return // zero-width space, stray BOM, soft hyphen: invisible, and they split words for the scorer
+	case IsBidiControl(r):
+		return // see IsBidiControl
 	}
 	n := utf8.RuneLen(r)
 	if n < 0 {

@@ -37,6 +37,10 @@ func TestPlainText(t *testing.T) {
 		{"lone less-than", "2 < 3 and 5 > 4", "2 < 3 and 5 > 4"},
 		{"controls removed", "a\x00b\x07c\u0085d", "abc d"},
 		{"zero width and soft hyphen", "sove\u00adreignty\u200b", "sovereignty"},
+		{"bidi override dropped", "\u202Egnp.exe", "gnp.exe"},
+		{"bidi embeddings and isolates dropped", "a\u202Ab\u202Bc\u202Cd\u202De\u2066f\u2067g\u2068h\u2069i", "abcdefghi"},
+		{"bidi override as entity dropped", "<p>&#x202E;gnp.exe</p> &#8238;x", "gnp.exe x"},
+		{"right-to-left text kept", "\u0627\u0644\u0633\u0644\u0627\u0645 and \u200Fmarks", "\u0627\u0644\u0633\u0644\u0627\u0645 and \u200Fmarks"},
 		{"invalid utf-8 replaced", "bad \xff byte", "bad \uFFFD byte"},
 		{"entity inside markup", "<p>Bogot&aacute; &amp; Quito</p>", "Bogotá & Quito"},
 		{"nbsp entity collapses", "a&nbsp;&nbsp;b", "a b"},
@@ -98,7 +102,7 @@ func FuzzPlainText(f *testing.F) {
 	for _, s := range []string{
 		"", "plain", "<p>a</p><p>b</p>", "a<script>b</script>c", "&amp;&eacute;&#8217;&#x0;",
 		"<a href=\"javascript:x\" onclick=y>z", "<!--", "<![CDATA[x]]>", "\xff\xfe", "<title>t</title>",
-		"<plaintext>&amp;<b>", "a\u00a0\u2003b", "<textarea>x",
+		"<plaintext>&amp;<b>", "a\u00a0\u2003b", "<textarea>x", "\u202Egnp.exe", "&#x2066;x&#x2069;",
 	} {
 		f.Add(s)
 	}
@@ -111,7 +115,7 @@ func FuzzPlainText(f *testing.F) {
 			t.Fatalf("whitespace not normalised: %q", out)
 		}
 		for _, r := range out {
-			if r < 0x20 || (r >= 0x7f && r <= 0x9f) || r == '\n' || r == '\t' {
+			if r < 0x20 || (r >= 0x7f && r <= 0x9f) || r == '\n' || r == '\t' || IsBidiControl(r) {
 				t.Fatalf("control character %U in %q", r, out)
 			}
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/tensiontracker/tracker/internal/config"
 	"github.com/tensiontracker/tracker/internal/feeds"
 	"github.com/tensiontracker/tracker/internal/metrics"
+	"github.com/tensiontracker/tracker/internal/redact"
 	"github.com/tensiontracker/tracker/internal/scoring"
 	"github.com/tensiontracker/tracker/internal/store"
 )
@@ -190,15 +191,17 @@ func (p *Pipeline) fail(ctx context.Context, feed config.Feed, sum Summary, star
 		return sum
 	}
 	next := start.Add(p.backoff(state.ConsecutiveFailures+1, retryAfter))
+	// The error text goes to the database and the log: no feed password in it.
+	msg := redact.Text(err.Error())
 	if reason != "store" {
 		_, serr := p.store.SaveFetch(ctx, store.FetchOutcome{
-			Feed: feed.Name, At: start, Status: "error", ErrorReason: reason, Error: err.Error(), NextAttempt: next,
+			Feed: feed.Name, At: start, Status: "error", ErrorReason: reason, Error: msg, NextAttempt: next,
 		})
 		if serr != nil {
 			p.log.Error("record feed failure", "feed", feed.Name, "err", serr)
 		}
 	}
-	p.log.Warn("feed fetch failed", "feed", feed.Name, "reason", reason, "err", err, "next_attempt", next.UTC().Format(time.RFC3339))
+	p.log.Warn("feed fetch failed", "feed", feed.Name, "reason", reason, "err", msg, "next_attempt", next.UTC().Format(time.RFC3339))
 	return sum
 }
 

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/tensiontracker/tracker/internal/redact"
 )
 
 // FeedMeta is a configured feed, as SyncFeeds stores it.
@@ -87,6 +89,11 @@ func (db *DB) SyncFeeds(ctx context.Context, feeds []FeedMeta) error {
 	}
 	var reweighted []int64
 	for _, f := range feeds {
+		// The database never holds a feed password: the stored URL is only
+		// there to notice a change of feed address. A row written before
+		// redaction differs from its redacted form and is rewritten (its
+		// validators reset once).
+		f.URL = redact.URL(f.URL)
 		o, exists := stored[f.Name]
 		switch {
 		case !exists:

@@ -21,6 +21,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/tensiontracker/tracker/internal/feeds"
 	"github.com/tensiontracker/tracker/internal/store"
 	"github.com/tensiontracker/tracker/internal/version"
 )
@@ -135,6 +136,12 @@ func parsePages(fsys fs.FS) map[string]*template.Template {
 		"when":  readableTime,
 		"score": func(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) },
 		"join":  strings.Join,
+		// bidi strips bidirectional override, embedding and isolate
+		// controls from feed-borne text (articles stored before
+		// normalisation dropped them); the templates also isolate such text
+		// in <bdi> or dir="auto" so right-to-left titles cannot reorder
+		// the page around them.
+		"bidi": feeds.StripBidiControls,
 	}
 	pages := map[string]*template.Template{}
 	for _, name := range []string{"landing", "articles", "article", "error"} {

@@ -268,7 +268,7 @@ func TestArticlePage(t *testing.T) {
 		// Parties link to filtered lists.
 		`<a class="code" href="/articles?dyad=MX-US">MX-US</a>`,
 		// The syndicated copy.
-		`<a href="/articles/102">Mexico says no to U.S. troops</a>`,
+		`<a href="/articles/102"><bdi>Mexico says no to U.S. troops</bdi></a>`,
 		// Audit form: per theme, wrong only for flagged themes, missed only for the others.
 		`<input type="radio" name="verdict_security" value="wrong">`,
 		`<input type="radio" name="verdict_trade" value="missed">`,
@@ -308,7 +308,7 @@ func TestHostileArticleIsInert(t *testing.T) {
 		`<mark class="c1" title="trade: script">&lt;script&gt;</mark>window.__pwned=1&lt;/script&gt;`,
 		`<mark class="c1" title="trade: sanction*">sanctions</mark>`,
 		// The javascript: link is shown as text, not as a link.
-		`Original link not shown, as it is not an http or https URL: <code id="unsafe-link">javascript:window.__pwned=1</code>`,
+		`Original link not shown, as it is not an http or https URL: <code id="unsafe-link"><bdi>javascript:window.__pwned=1</bdi></code>`,
 		`not an http(s) link`,
 		// Template syntax in feed text is just text.
 		`{{.Secret}} ${7*7}`,
