@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"strings"
 	"sync"
@@ -28,6 +29,8 @@ import (
 type App struct {
 	ConfigPath    string
 	ListenAddress string // overrides the config's when set
+	// WebConfigFile is --web.config.file (exporter-toolkit: TLS, basic auth).
+	WebConfigFile string
 	Log           *slog.Logger
 	// FirstFetchNow fetches every feed at start-up instead of waiting for each schedule.
 	FirstFetchNow bool
@@ -45,6 +48,7 @@ type App struct {
 	fetchM    *metrics.Fetch
 	reloadM   *metrics.Reload
 	collector *metrics.Collector
+	webInfo   *metrics.WebInfo
 	scorer    atomic.Pointer[scoring.Scorer] // the scorer in force
 	pipeline  *ingest.Pipeline
 	scheduler *ingest.Scheduler
@@ -57,6 +61,9 @@ type App struct {
 // Open loads the config, opens the store, wires the parts and binds the
 // listen address. It does not start fetching or serving.
 func (a *App) Open(ctx context.Context) error {
+	if err := web.ValidateWebConfig(a.WebConfigFile); err != nil {
+		return err
+	}
 	cfg, hash, scorer, token, err := prepare(a.ConfigPath)
 	if err != nil {
 		return err
@@ -73,6 +80,7 @@ func (a *App) Open(ctx context.Context) error {
 	a.reloadM = metrics.NewReload(a.reg)
 	a.collector = metrics.NewCollector(db, 20*time.Second, a.Log)
 	a.reg.MustRegister(a.collector)
+	a.webInfo = metrics.NewWebInfo(a.reg)
 
 	fetcher := feeds.NewFetcher(fetcherOptions(cfg), nil)
 	a.pipeline = ingest.NewPipeline(fetcher, db, scorer, a.fetchM, a.Log, time.Duration(cfg.Global.MaxBackoff))
@@ -105,12 +113,38 @@ func (a *App) Open(ctx context.Context) error {
 		Reload:     a.Reload,
 		AdminToken: a.adminToken,
 		Extra:      explorer.Register,
+
+		WebConfigFile: a.WebConfigFile,
 	})
 	if err := a.server.Listen(listen); err != nil {
 		db.Close()
 		return err
 	}
+	a.webInfo.Set(externalURL(cfg, a.server.Addr()))
 	return nil
+}
+
+// externalURL is web.external_url, or the listen address on localhost when
+// it is not set (what works from the tracker's own host).
+func externalURL(cfg *config.Config, addr string) string {
+	if cfg.Web.ExternalURL != "" {
+		return cfg.Web.ExternalURL
+	}
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://localhost:9476"
+	}
+	return "http://localhost:" + port
+}
+
+// failureReasons are the reason label values of tracker_fetch_failures_total:
+// the fetcher's and the pipeline's own "store".
+func failureReasons() []string {
+	out := []string{"store"}
+	for _, r := range feeds.Reasons() {
+		out = append(out, string(r))
+	}
+	return out
 }
 
 // Run starts the scheduler, the background jobs and the HTTP server, and
@@ -214,6 +248,7 @@ func (a *App) reloadLocked(ctx context.Context) error {
 		return err
 	}
 	a.cfg, a.cfgHash, a.cfgFiles, a.token = cfg, hash, cfg.Files(), token
+	a.webInfo.Set(externalURL(cfg, a.server.Addr()))
 	a.Log.Info("config reloaded", "file", a.ConfigPath, "feeds", len(cfg.Feeds), "lexicon_version", scorer.Version())
 	return nil
 }
@@ -237,6 +272,9 @@ func (a *App) apply(ctx context.Context, cfg *config.Config, scorer *scoring.Sco
 				a.fetchM.Forget(f.Name)
 			}
 		}
+	}
+	for _, f := range cfg.Feeds {
+		a.fetchM.Init(f.Name, failureReasons())
 	}
 	a.pipeline.SetScorer(scorer)
 	a.scorer.Store(scorer)

@@ -15,6 +15,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	promversion "github.com/prometheus/common/version"
+
 	"github.com/tensiontracker/tracker/internal/config"
 	"github.com/tensiontracker/tracker/internal/feeds"
 	"github.com/tensiontracker/tracker/internal/ingest"
@@ -28,15 +30,17 @@ func cmdRun(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := newFlagSet("run", stderr)
 	cfgPath := fs.String("config.file", "config.yaml", "path to the configuration file")
 	listen := fs.String("web.listen-address", "", "address to serve /metrics and the web UI on (overrides global.listen_address)")
-	level, format := logFlags(fs)
+	webConfig := fs.String("web.config.file", "", "path to an exporter-toolkit web configuration (TLS, basic auth); see docs/deploy.md")
+	logCfg := logFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	log, err := newLogger(stderr, *level, *format)
+	log, err := newLogger(stderr, logCfg)
 	if err != nil {
 		return &exitError{code: 2, err: err}
 	}
-	app := &App{ConfigPath: *cfgPath, ListenAddress: *listen, Log: log, FirstFetchNow: true}
+	log.Info("starting tracker", "version", promversion.Info(), "build_context", promversion.BuildContext())
+	app := &App{ConfigPath: *cfgPath, ListenAddress: *listen, WebConfigFile: *webConfig, Log: log, FirstFetchNow: true}
 	if err := app.Open(ctx); err != nil {
 		return err
 	}
@@ -49,14 +53,14 @@ func cmdFetch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := newFlagSet("fetch", stderr)
 	cfgPath := fs.String("config.file", "config.yaml", "path to the configuration file")
 	once := fs.Bool("once", false, "fetch every feed once and exit (required)")
-	level, format := logFlags(fs)
+	logCfg := logFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if !*once {
 		return &exitError{code: 2, err: errors.New("fetch needs --once (use 'tracker run' for the daemon)")}
 	}
-	log, err := newLogger(stderr, *level, *format)
+	log, err := newLogger(stderr, logCfg)
 	if err != nil {
 		return &exitError{code: 2, err: err}
 	}

@@ -5,6 +5,7 @@ import (
 	"path"
 
 	"github.com/tensiontracker/tracker/internal/mixin"
+	"github.com/tensiontracker/tracker/internal/mixin/dashboards"
 )
 
 const rulesHeader = `Recording rules of the tension tracker. Names follow level:metric:operations;
@@ -51,6 +52,13 @@ func Generate(c mixin.Config) (map[string][]byte, error) {
 	}
 	for name, b := range tests {
 		out[path.Join("prometheus/tests", name)] = b
+	}
+	boards, err := dashboards.Files(c)
+	if err != nil {
+		return nil, err
+	}
+	for name, b := range boards {
+		out[path.Join("grafana/dashboards", name)] = b
 	}
 	if len(out) < 3 {
 		return nil, fmt.Errorf("generated only %d files", len(out))

@@ -99,3 +99,23 @@ func (m *Fetch) Forget(feed string) {
 	}
 	m.duration.DeletePartialMatch(l)
 }
+
+// SkipReasons are the reasons a scheduled run is skipped.
+var SkipReasons = []string{"backoff", "overlap"}
+
+// Init creates a feed's counter series at zero, for every failure reason
+// given and every skip reason. Without it a series would first appear at 1,
+// and increase() and rate() would never see the first failure: an alert on
+// a feed's first store error would stay silent.
+func (m *Fetch) Init(feed string, failureReasons []string) {
+	for _, v := range []*prometheus.CounterVec{m.attempts, m.notModified, m.bytes, m.items, m.ingested, m.future} {
+		v.WithLabelValues(feed)
+	}
+	for _, r := range failureReasons {
+		m.failures.WithLabelValues(feed, r)
+	}
+	for _, r := range SkipReasons {
+		m.skipped.WithLabelValues(feed, r)
+	}
+	m.duration.WithLabelValues(feed)
+}
