@@ -21,6 +21,7 @@ import (
 	"github.com/tensiontracker/tracker/internal/feeds"
 	"github.com/tensiontracker/tracker/internal/ingest"
 	"github.com/tensiontracker/tracker/internal/metrics"
+	"github.com/tensiontracker/tracker/internal/mixin"
 	"github.com/tensiontracker/tracker/internal/scoring"
 	"github.com/tensiontracker/tracker/internal/store"
 	"github.com/tensiontracker/tracker/internal/version"
@@ -143,9 +144,26 @@ func cmdCheckConfig(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return &exitError{code: 1, err: fmt.Errorf("%s: lexicon: %w", *cfgPath, err)}
 	}
+	if w := alertWindowWarning(cfg); w != "" {
+		fmt.Fprintf(stderr, "%s: warning: %s\n", *cfgPath, w)
+	}
 	fmt.Fprintf(stdout, "%s: OK: %d feeds, themes %s, %d watched dyads, lexicon version %s\n",
 		*cfgPath, len(cfg.Feeds), strings.Join(scorer.Themes(), ", "), len(cfg.Watch.Dyads), scorer.Version())
 	return nil
+}
+
+// alertWindowWarning says when global.windows lacks the window the shipped
+// baselines and spike alerts use (the mixin's default): they would never
+// fire, and TensionIndexAbsent would. Not an error: an operator may have
+// generated the rules with another -alert-window.
+func alertWindowWarning(cfg *config.Config) string {
+	for _, w := range cfg.Global.Windows {
+		if time.Duration(w) == mixin.DefaultAlertWindow {
+			return ""
+		}
+	}
+	return fmt.Sprintf("global.windows does not include %s, the window the shipped baselines and spike alerts use: they cannot fire "+
+		"(generate the rules for one of your windows: go run ./deploy/mixin -alert-window=...)", metrics.WindowLabel(mixin.DefaultAlertWindow))
 }
 
 // scoreInput is one line of `tracker score` input.

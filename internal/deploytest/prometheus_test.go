@@ -96,11 +96,12 @@ func TestPrometheusIntegration(t *testing.T) {
 	t.Run("rules are healthy", func(t *testing.T) { checkRules(ctx, t, api) })
 	vars := map[string]string{
 		"window": "6h", "dyad": "MX-US", "theme": "security", "feed": ".+",
+		"job": "tracker", "instance": ".*",
 		"tracker_url":     "http://" + trackerAddr,
 		"__rate_interval": "1m", "__interval": "15s", "__range": "1h",
 	}
 	t.Run("dashboard queries parse", func(t *testing.T) { checkDashboardQueries(ctx, t, api, vars, false) })
-	t.Run("dashboard variables", func(t *testing.T) { checkDashboardVariables(ctx, t, api) })
+	t.Run("dashboard variables", func(t *testing.T) { checkDashboardVariables(ctx, t, api, vars) })
 
 	// Burst: the regional feed starts carrying high-tension MX-US articles.
 	fx.burst.Store(true)
@@ -640,25 +641,30 @@ func checkDashboardQueries(ctx context.Context, t *testing.T, api promAPI, vars 
 }
 
 // checkDashboardVariables: every query variable's label_values finds values,
-// including the dashboard's default.
-func checkDashboardVariables(ctx context.Context, t *testing.T, api promAPI) {
+// including the dashboard's default, with the other variables as an import
+// would set them.
+func checkDashboardVariables(ctx context.Context, t *testing.T, api promAPI, vars map[string]string) {
+	labelValues := regexp.MustCompile(`^label_values\((.+),\s*([A-Za-z_][A-Za-z0-9_]*)\)$`)
 	for _, d := range loadDashboards(t) {
 		for name, v := range d.Variables() {
 			if v["type"] != "query" {
 				continue
 			}
-			q, _ := v["query"].(map[string]any)
-			label, _ := q["label"].(string)
-			metric, _ := q["metric"].(string)
+			def, _ := v["definition"].(string)
+			m := labelValues.FindStringSubmatch(def)
+			if m == nil {
+				t.Errorf("%s variable %s: definition %q is not label_values(selector, label)", filepath.Base(d.Path), name, def)
+				continue
+			}
 			var values []string
-			if err := api.get(ctx, "/api/v1/label/"+label+"/values", url.Values{"match[]": {metric}}, &values); err != nil {
+			if err := api.get(ctx, "/api/v1/label/"+m[2]+"/values", url.Values{"match[]": {substituteVars(m[1], vars)}}, &values); err != nil {
 				t.Errorf("%s variable %s: %v", filepath.Base(d.Path), name, err)
 				continue
 			}
 			cur, _ := v["current"].(map[string]any)
-			def, _ := cur["value"].(string)
+			def, _ = cur["value"].(string)
 			if len(values) == 0 || def != "" && !strings.HasPrefix(def, "$__") && !contains(values, def) {
-				t.Errorf("%s variable %s: label_values(%s, %s) = %v, want values including the default %q", filepath.Base(d.Path), name, metric, label, values, def)
+				t.Errorf("%s variable %s: %s = %v, want values including the default %q", filepath.Base(d.Path), name, def, values, def)
 			}
 		}
 	}
@@ -684,6 +690,13 @@ func substituteVars(s string, vals map[string]string) string {
 		}
 		return ref
 	})
+}
+
+// notYetExported are metrics the rules and docs already use that another
+// change adds to the tracker; the check fails once they are exported, so the
+// entry cannot outlive its reason.
+var notYetExported = map[string]string{
+	"tracker_rescore_failures_total": "added with the background re-scoring work (issue 10)",
 }
 
 // checkExportedMetrics compares the tracker_* metric families the tracker
@@ -718,7 +731,14 @@ func checkExportedMetrics(ctx context.Context, t *testing.T, metricsURL string) 
 			}
 		}
 		for name := range docs {
-			if _, ok := exposed[name]; !ok {
+			_, ok := exposed[name]
+			if pending := notYetExported[name]; pending != "" {
+				if ok {
+					diff = append(diff, fmt.Sprintf("%s is exported now: remove it from notYetExported", name))
+				}
+				continue
+			}
+			if !ok {
 				diff = append(diff, fmt.Sprintf("%s is in docs/metrics.md but not exported", name))
 			}
 		}
@@ -744,7 +764,7 @@ func checkArticleLinks(ctx context.Context, t *testing.T, trackerURL string, ale
 	for _, a := range alerts {
 		link := a.Annotations["articles"]
 		u, err := url.Parse(link)
-		if err != nil || !strings.HasPrefix(link, trackerBase+"/articles?") {
+		if err != nil || !strings.HasPrefix(link, trackerURL+"/articles?") {
 			t.Errorf("alert %v: articles link %q", a, link)
 			continue
 		}
@@ -760,7 +780,7 @@ func checkArticleLinks(ctx context.Context, t *testing.T, trackerURL string, ale
 		if d := time.Duration(to-from) * time.Millisecond; d != 6*time.Hour || time.Since(time.UnixMilli(to)).Abs() > 5*time.Minute {
 			t.Errorf("alert %v: articles link %q: from/to should span the 6h up to now", a, link)
 		}
-		links = append(links, strings.Replace(link, trackerBase+"/articles?", trackerURL+"/api/v1/articles?", 1))
+		links = append(links, strings.Replace(link, trackerURL+"/articles?", trackerURL+"/api/v1/articles?", 1))
 	}
 	// The dashboards' data links, as Grafana would expand them on the burst's
 	// series: labels and fields of the clicked series, variables, time range.
