@@ -124,17 +124,20 @@ func (a *App) Open(ctx context.Context) error {
 	return nil
 }
 
-// externalURL is web.external_url, or the listen address on localhost when
-// it is not set (what works from the tracker's own host).
+// externalURL is web.external_url, or else the bound address (localhost for
+// a wildcard address): what works from the tracker's own host.
 func externalURL(cfg *config.Config, addr string) string {
 	if cfg.Web.ExternalURL != "" {
 		return cfg.Web.ExternalURL
 	}
-	_, port, err := net.SplitHostPort(addr)
+	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return "http://localhost:9476"
 	}
-	return "http://localhost:" + port
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
 
 // failureReasons are the reason label values of tracker_fetch_failures_total:
