@@ -49,13 +49,15 @@ type App struct {
 	reloadM   *metrics.Reload
 	collector *metrics.Collector
 	webInfo   *metrics.WebInfo
-	scorer    atomic.Pointer[scoring.Scorer] // the scorer in force
-	pipeline  *ingest.Pipeline
-	scheduler *ingest.Scheduler
-	rescorer  *ingest.Rescorer
-	server    *web.Server
-	bg        sync.WaitGroup
-	stopBG    context.CancelFunc
+	// feedDetail is global.feed_metrics: full, as read at start-up.
+	feedDetail bool
+	scorer     atomic.Pointer[scoring.Scorer] // the scorer in force
+	pipeline   *ingest.Pipeline
+	scheduler  *ingest.Scheduler
+	rescorer   *ingest.Rescorer
+	server     *web.Server
+	bg         sync.WaitGroup
+	stopBG     context.CancelFunc
 }
 
 // Open loads the config, opens the store, wires the parts and binds the
@@ -76,7 +78,9 @@ func (a *App) Open(ctx context.Context) error {
 	a.cfg, a.cfgHash, a.cfgFiles, a.token = cfg, hash, cfg.Files(), token
 
 	a.reg = metrics.NewRegistry()
-	a.fetchM = metrics.NewFetch(a.reg)
+	// Label sets are fixed at registration: feed_metrics is read at start-up.
+	a.feedDetail = cfg.Global.FeedMetrics == config.FeedMetricsFull
+	a.fetchM = metrics.NewFetch(a.reg, a.feedDetail)
 	a.reloadM = metrics.NewReload(a.reg)
 	a.collector = metrics.NewCollector(db, 20*time.Second, a.Log)
 	a.reg.MustRegister(a.collector)
@@ -284,6 +288,10 @@ func (a *App) apply(ctx context.Context, cfg *config.Config, scorer *scoring.Sco
 	a.pipeline.SetMaxBackoff(time.Duration(g.MaxBackoff))
 
 	settings := collectorSettings(cfg, scorer)
+	settings.FeedDetail = a.feedDetail
+	if old != nil && cfg.Global.FeedMetrics != old.Global.FeedMetrics {
+		a.Log.Warn("global.feed_metrics changes take effect at the next restart", "running", old.Global.FeedMetrics, "configured", cfg.Global.FeedMetrics)
+	}
 	prev := ""
 	if old != nil {
 		prev = a.rescorer.ExportedVersion()

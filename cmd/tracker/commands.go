@@ -70,7 +70,7 @@ func cmdFetch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer db.Close()
-	sums, err := fetchOnce(ctx, cfg, db, scorer, metrics.NewFetch(metrics.NewRegistry()), log)
+	sums, err := fetchOnce(ctx, cfg, db, scorer, metrics.NewFetch(metrics.NewRegistry(), false), log)
 	if err != nil {
 		return err
 	}

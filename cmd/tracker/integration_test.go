@@ -46,7 +46,7 @@ func cycle(t *testing.T, cfgPath string) map[string]ingest.Summary {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	sums, err := fetchOnce(ctx, cfg, db, scorer, metrics.NewFetch(metrics.NewRegistry()), testLog(t))
+	sums, err := fetchOnce(ctx, cfg, db, scorer, metrics.NewFetch(metrics.NewRegistry(), false), testLog(t))
 	if err != nil {
 		t.Fatal(err)
 	}

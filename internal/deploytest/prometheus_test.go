@@ -280,6 +280,8 @@ global:
   schedule_jitter: 0s
   http_timeout: 5s
   windows: [1h, 6h, 24h]
+  # Every dashboard panel must return data, the per-feed detail ones too.
+  feed_metrics: full
 watch:
   dyads: [MX-US, CN-US, RU-UA]
 feeds:
