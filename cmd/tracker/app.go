@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"slices"
 	"strings"
@@ -30,6 +31,8 @@ import (
 type App struct {
 	ConfigPath    string
 	ListenAddress string // overrides the config's when set
+	// WebConfigFile is --web.config.file (exporter-toolkit: TLS, basic auth).
+	WebConfigFile string
 	Log           *slog.Logger
 	// FirstFetchNow fetches every feed at start-up instead of waiting for each schedule.
 	FirstFetchNow bool
@@ -47,18 +50,24 @@ type App struct {
 	fetchM    *metrics.Fetch
 	reloadM   *metrics.Reload
 	collector *metrics.Collector
-	scorer    atomic.Pointer[scoring.Scorer] // the scorer in force
-	pipeline  *ingest.Pipeline
-	scheduler *ingest.Scheduler
-	rescorer  *ingest.Rescorer
-	server    *web.Server
-	bg        sync.WaitGroup
-	stopBG    context.CancelFunc
+	webInfo   *metrics.WebInfo
+	// feedDetail is global.feed_metrics: full, as read at start-up.
+	feedDetail bool
+	scorer     atomic.Pointer[scoring.Scorer] // the scorer in force
+	pipeline   *ingest.Pipeline
+	scheduler  *ingest.Scheduler
+	rescorer   *ingest.Rescorer
+	server     *web.Server
+	bg         sync.WaitGroup
+	stopBG     context.CancelFunc
 }
 
 // Open loads the config, opens the store, wires the parts and binds the
 // listen address. It does not start fetching or serving.
 func (a *App) Open(ctx context.Context) error {
+	if err := web.ValidateWebConfig(a.WebConfigFile); err != nil {
+		return err
+	}
 	cfg, hash, scorer, token, err := prepare(a.ConfigPath)
 	if err != nil {
 		return err
@@ -71,10 +80,13 @@ func (a *App) Open(ctx context.Context) error {
 	a.cfg, a.cfgHash, a.cfgFiles, a.token = cfg, hash, cfg.Files(), token
 
 	a.reg = metrics.NewRegistry()
-	a.fetchM = metrics.NewFetch(a.reg)
+	// Label sets are fixed at registration: feed_metrics is read at start-up.
+	a.feedDetail = cfg.Global.FeedMetrics == config.FeedMetricsFull
+	a.fetchM = metrics.NewFetch(a.reg, a.feedDetail)
 	a.reloadM = metrics.NewReload(a.reg)
 	a.collector = metrics.NewCollector(db, metrics.DefaultStoreTimeout, a.Log)
 	a.reg.MustRegister(a.collector)
+	a.webInfo = metrics.NewWebInfo(a.reg)
 
 	fetcher := feeds.NewFetcher(fetcherOptions(cfg), nil)
 	a.pipeline = ingest.NewPipeline(fetcher, db, scorer, a.fetchM, a.Log, time.Duration(cfg.Global.MaxBackoff))
@@ -108,12 +120,41 @@ func (a *App) Open(ctx context.Context) error {
 		Reload:     a.Reload,
 		AdminToken: a.adminToken,
 		Extra:      explorer.Register,
+
+		WebConfigFile: a.WebConfigFile,
 	})
 	if err := a.server.Listen(listen); err != nil {
 		db.Close()
 		return err
 	}
+	a.webInfo.Set(externalURL(cfg, a.server.Addr()))
 	return nil
+}
+
+// externalURL is web.external_url, or else the bound address (localhost for
+// a wildcard address): what works from the tracker's own host.
+func externalURL(cfg *config.Config, addr string) string {
+	if cfg.Web.ExternalURL != "" {
+		return cfg.Web.ExternalURL
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://localhost:9476"
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+// failureReasons are the reason label values of tracker_fetch_failures_total:
+// the fetcher's and the pipeline's own "store".
+func failureReasons() []string {
+	out := []string{"store"}
+	for _, r := range feeds.Reasons() {
+		out = append(out, string(r))
+	}
+	return out
 }
 
 // Run starts the scheduler, the background jobs and the HTTP server, and
@@ -217,6 +258,7 @@ func (a *App) reloadLocked(ctx context.Context) error {
 		return err
 	}
 	a.cfg, a.cfgHash, a.cfgFiles, a.token = cfg, hash, cfg.Files(), token
+	a.webInfo.Set(externalURL(cfg, a.server.Addr()))
 	a.Log.Info("config reloaded", "file", a.ConfigPath, "feeds", len(cfg.Feeds), "lexicon_version", scorer.Version())
 	return nil
 }
@@ -249,11 +291,18 @@ func (a *App) apply(ctx context.Context, cfg *config.Config, scorer *scoring.Sco
 			}
 		}
 	}
+	for _, f := range cfg.Feeds {
+		a.fetchM.Init(f.Name, failureReasons())
+	}
 	a.pipeline.SetScorer(scorer)
 	a.scorer.Store(scorer)
 	a.pipeline.SetMaxBackoff(time.Duration(g.MaxBackoff))
 
 	settings := collectorSettings(cfg, scorer)
+	settings.FeedDetail = a.feedDetail
+	if old != nil && cfg.Global.FeedMetrics != old.Global.FeedMetrics {
+		a.Log.Warn("global.feed_metrics changes take effect at the next restart", "running", old.Global.FeedMetrics, "configured", cfg.Global.FeedMetrics)
+	}
 	// Metrics keep the exported lexicon's scores (persisted across restarts)
 	// until the metric windows have been re-scored with the new one, so
 	// dashboards never see a half-scored window.

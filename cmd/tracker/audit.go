@@ -20,11 +20,11 @@ import (
 func cmdRescore(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("rescore", stderr)
 	cfgPath := fs.String("config.file", "config.yaml", "path to the configuration file")
-	level, format := logFlags(fs)
+	logCfg := logFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	log, err := newLogger(stderr, *level, *format)
+	log, err := newLogger(stderr, logCfg)
 	if err != nil {
 		return &exitError{code: 2, err: err}
 	}

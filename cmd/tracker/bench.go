@@ -120,7 +120,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	p := ingest.NewPipeline(feeds.NewFetcher(fetcherOptions(cfg), nil), db, scorer, metrics.NewFetch(metrics.NewRegistry()), quiet, time.Hour)
+	p := ingest.NewPipeline(feeds.NewFetcher(fetcherOptions(cfg), nil), db, scorer, metrics.NewFetch(metrics.NewRegistry(), false), quiet, time.Hour)
 
 	cycle := func(name string) (time.Duration, error) {
 		ioBefore := procIO()

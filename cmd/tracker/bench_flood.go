@@ -128,7 +128,7 @@ func benchFlood(ctx context.Context, base, workDir string, n int, stdout io.Writ
 		return err
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	p := ingest.NewPipeline(feeds.NewFetcher(fetcherOptions(cfg), nil), db, scorer, metrics.NewFetch(metrics.NewRegistry()), quiet, time.Hour)
+	p := ingest.NewPipeline(feeds.NewFetcher(fetcherOptions(cfg), nil), db, scorer, metrics.NewFetch(metrics.NewRegistry(), false), quiet, time.Hour)
 	small := func(round int) config.Feed {
 		f := cfg.Feeds[1]
 		f.URL = fmt.Sprintf("%s/small/%d", base, round)

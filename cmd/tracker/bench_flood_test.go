@@ -55,7 +55,7 @@ func TestFloodDoesNotStallOtherFeeds(t *testing.T) {
 		t.Fatal(err)
 	}
 	fetcher := feeds.NewFetcher(feeds.Options{Timeout: time.Minute, MaxBodyBytes: 10 << 20}, nil)
-	p := ingest.NewPipeline(fetcher, db, scorer, metrics.NewFetch(metrics.NewRegistry()), slog.New(slog.NewTextHandler(io.Discard, nil)), time.Hour)
+	p := ingest.NewPipeline(fetcher, db, scorer, metrics.NewFetch(metrics.NewRegistry(), false), slog.New(slog.NewTextHandler(io.Discard, nil)), time.Hour)
 
 	res, err := floodRun(ctx, p, db, flood, small)
 	if err != nil {

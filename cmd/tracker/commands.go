@@ -15,10 +15,13 @@ import (
 	"text/tabwriter"
 	"time"
 
+	promversion "github.com/prometheus/common/version"
+
 	"github.com/tensiontracker/tracker/internal/config"
 	"github.com/tensiontracker/tracker/internal/feeds"
 	"github.com/tensiontracker/tracker/internal/ingest"
 	"github.com/tensiontracker/tracker/internal/metrics"
+	"github.com/tensiontracker/tracker/internal/mixin"
 	"github.com/tensiontracker/tracker/internal/scoring"
 	"github.com/tensiontracker/tracker/internal/store"
 	"github.com/tensiontracker/tracker/internal/version"
@@ -28,15 +31,17 @@ func cmdRun(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := newFlagSet("run", stderr)
 	cfgPath := fs.String("config.file", "config.yaml", "path to the configuration file")
 	listen := fs.String("web.listen-address", "", "address to serve /metrics and the web UI on (overrides global.listen_address)")
-	level, format := logFlags(fs)
+	webConfig := fs.String("web.config.file", "", "path to an exporter-toolkit web configuration (TLS, basic auth); see docs/deploy.md")
+	logCfg := logFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	log, err := newLogger(stderr, *level, *format)
+	log, err := newLogger(stderr, logCfg)
 	if err != nil {
 		return &exitError{code: 2, err: err}
 	}
-	app := &App{ConfigPath: *cfgPath, ListenAddress: *listen, Log: log, FirstFetchNow: true}
+	log.Info("starting tracker", "version", promversion.Info(), "build_context", promversion.BuildContext())
+	app := &App{ConfigPath: *cfgPath, ListenAddress: *listen, WebConfigFile: *webConfig, Log: log, FirstFetchNow: true}
 	if err := app.Open(ctx); err != nil {
 		return err
 	}
@@ -49,14 +54,14 @@ func cmdFetch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := newFlagSet("fetch", stderr)
 	cfgPath := fs.String("config.file", "config.yaml", "path to the configuration file")
 	once := fs.Bool("once", false, "fetch every feed once and exit (required)")
-	level, format := logFlags(fs)
+	logCfg := logFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if !*once {
 		return &exitError{code: 2, err: errors.New("fetch needs --once (use 'tracker run' for the daemon)")}
 	}
-	log, err := newLogger(stderr, *level, *format)
+	log, err := newLogger(stderr, logCfg)
 	if err != nil {
 		return &exitError{code: 2, err: err}
 	}
@@ -65,7 +70,7 @@ func cmdFetch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer db.Close()
-	sums, err := fetchOnce(ctx, cfg, db, scorer, metrics.NewFetch(metrics.NewRegistry()), log)
+	sums, err := fetchOnce(ctx, cfg, db, scorer, metrics.NewFetch(metrics.NewRegistry(), false), log)
 	if err != nil {
 		return err
 	}
@@ -135,9 +140,26 @@ func cmdCheckConfig(args []string, stdout, stderr io.Writer) error {
 		}
 		return &exitError{code: 1, err: err}
 	}
+	if w := alertWindowWarning(cfg); w != "" {
+		fmt.Fprintf(stderr, "%s: warning: %s\n", *cfgPath, w)
+	}
 	fmt.Fprintf(stdout, "%s: OK: %d feeds, themes %s, %d watched dyads, lexicon version %s\n",
 		*cfgPath, len(cfg.Feeds), strings.Join(scorer.Themes(), ", "), len(cfg.Watch.Dyads), scorer.Version())
 	return nil
+}
+
+// alertWindowWarning says when global.windows lacks the window the shipped
+// baselines and spike alerts use (the mixin's default): they would never
+// fire, and TensionIndexAbsent would. Not an error: an operator may have
+// generated the rules with another -alert-window.
+func alertWindowWarning(cfg *config.Config) string {
+	for _, w := range cfg.Global.Windows {
+		if time.Duration(w) == mixin.DefaultAlertWindow {
+			return ""
+		}
+	}
+	return fmt.Sprintf("global.windows does not include %s, the window the shipped baselines and spike alerts use: they cannot fire "+
+		"(generate the rules for one of your windows: go run ./deploy/mixin -alert-window=...)", metrics.WindowLabel(mixin.DefaultAlertWindow))
 }
 
 // scoreInput is one line of `tracker score` input.

@@ -19,11 +19,11 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs := newFlagSet("demo", stderr)
 	listen := fs.String("web.listen-address", "127.0.0.1:9476", "address to serve /metrics on")
 	dir := fs.String("dir", "", "directory for the demo config and database (default: a new temporary directory, removed on exit)")
-	level, format := logFlags(fs)
+	logCfg := logFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	log, err := newLogger(stderr, *level, *format)
+	log, err := newLogger(stderr, logCfg)
 	if err != nil {
 		return &exitError{code: 2, err: err}
 	}

@@ -46,7 +46,7 @@ func cycle(t *testing.T, cfgPath string) map[string]ingest.Summary {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	sums, err := fetchOnce(ctx, cfg, db, scorer, metrics.NewFetch(metrics.NewRegistry()), testLog(t))
+	sums, err := fetchOnce(ctx, cfg, db, scorer, metrics.NewFetch(metrics.NewRegistry(), false), testLog(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,10 +233,14 @@ func TestDaemonServesMetrics(t *testing.T) {
 		w("tracker_feed_up", 0, "feed", "broken"),
 		w("tracker_feed_stored_articles", 3, "feed", "world"),
 		w("tracker_feed_weight", 2, "feed", "world"),
-		w("tracker_fetch_failures_total", 1, "feed", "broken", "reason", "parse"),
-		w("tracker_fetch_failures_total", 1, "feed", "slow", "reason", "timeout"),
-		w("tracker_fetch_failures_total", 1, "feed", "huge", "reason", "too_large"),
-		w("tracker_fetch_failures_total", 1, "feed", "limited", "reason", "rate_limited"),
+		// Default global.feed_metrics (basic): failures by reason per
+		// process, every reason pre-initialised at 0.
+		w("tracker_fetch_failures_total", 1, "reason", "parse"),
+		w("tracker_fetch_failures_total", 1, "reason", "timeout"),
+		w("tracker_fetch_failures_total", 1, "reason", "too_large"),
+		w("tracker_fetch_failures_total", 1, "reason", "rate_limited"),
+		w("tracker_fetch_failures_total", 0, "reason", "store"),
+		w("tracker_fetch_skipped_total", 0, "feed", "world", "reason", "overlap"),
 		w("tracker_store_scrape_success", 1),
 		w("tracker_config_last_reload_successful", 1),
 	} {

@@ -13,8 +13,9 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
+
+	"github.com/prometheus/common/promslog"
 )
 
 const usage = `Usage: tracker <command> [flags]
@@ -125,25 +126,21 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
+// logConfig holds the exporter-style logging flags, parsed by prometheus/common's
+// promslog (the same values and output as every Prometheus exporter).
+type logConfig struct{ promslog.Config }
+
 // newLogger returns the structured logger for a command.
-func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
-	var lv slog.Level
-	if err := lv.UnmarshalText([]byte(level)); err != nil {
-		return nil, fmt.Errorf("--log.level: %w", err)
-	}
-	opts := &slog.HandlerOptions{Level: lv}
-	switch strings.ToLower(format) {
-	case "logfmt", "text":
-		return slog.New(slog.NewTextHandler(w, opts)), nil
-	case "json":
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
-	default:
-		return nil, fmt.Errorf("--log.format: want logfmt or json, got %q", format)
-	}
+func newLogger(w io.Writer, lc *logConfig) (*slog.Logger, error) {
+	c := lc.Config
+	c.Writer = w
+	return promslog.New(&c), nil
 }
 
-// logFlags adds the exporter-style logging flags.
-func logFlags(fs *flag.FlagSet) (level, format *string) {
-	return fs.String("log.level", "info", "log level: debug, info, warn, error"),
-		fs.String("log.format", "logfmt", "log format: logfmt or json")
+// logFlags adds --log.level and --log.format.
+func logFlags(fs *flag.FlagSet) *logConfig {
+	lc := &logConfig{promslog.Config{Level: promslog.NewLevel(), Format: promslog.NewFormat()}}
+	fs.Var(lc.Level, "log.level", "log level: debug, info, warn, error")
+	fs.Var(lc.Format, "log.format", "log format: logfmt or json")
+	return lc
 }

@@ -94,7 +94,18 @@ type Global struct {
 	// prefixes or IP addresses. Default netpolicy.Default(); an explicit
 	// empty list denies nothing.
 	DenyNetworks []string `yaml:"deny_networks"`
+	// FeedMetrics is how much per-feed detail /metrics carries: "basic"
+	// (default: about a dozen series per feed plus one per window) or "full"
+	// (failure reasons, durations, bytes, items and flagged articles per
+	// theme, per feed). Read at start-up.
+	FeedMetrics string `yaml:"feed_metrics"`
 }
+
+// Feed metrics detail levels (global.feed_metrics).
+const (
+	FeedMetricsBasic = "basic"
+	FeedMetricsFull  = "full"
+)
 
 // Defaults returns the global settings used when config.yaml sets none.
 func Defaults() Global {
@@ -112,6 +123,7 @@ func Defaults() Global {
 		MaxBackoff:      DefaultMaxBackoff,
 		FutureSkew:      DefaultFutureSkew,
 		DenyNetworks:    netpolicy.Default(),
+		FeedMetrics:     FeedMetricsBasic,
 	}
 }
 
@@ -210,7 +222,7 @@ var (
 	topFields    = []string{"global", "lexicon", "themes", "watch", "web", "feeds"}
 	globalFields = []string{"listen_address", "database_path", "default_schedule", "schedule_jitter",
 		"http_timeout", "max_body_size", "user_agent", "concurrency", "windows", "retention",
-		"max_backoff", "future_skew", "deny_networks"}
+		"max_backoff", "future_skew", "deny_networks", "feed_metrics"}
 	lexiconRefFields = []string{"builtin", "files"}
 	watchFields      = []string{"dyads"}
 	webFields        = []string{"admin_token_file", "external_url"}
@@ -391,6 +403,14 @@ func (d *decoder) global(n *yaml.Node, g *Global) {
 					d.errorAt(v, p, "max_body_size %s out of range: must be more than 0 and at most %s", b, MaxBodySizeLimit)
 				} else {
 					g.MaxBodySize = b
+				}
+			}
+		case "feed_metrics":
+			if s, ok := d.str(v, p); ok {
+				if s != FeedMetricsBasic && s != FeedMetricsFull {
+					d.errorAt(v, p, "feed_metrics %q: want %s or %s", s, FeedMetricsBasic, FeedMetricsFull)
+				} else {
+					g.FeedMetrics = s
 				}
 			}
 		case "user_agent":

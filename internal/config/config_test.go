@@ -73,6 +73,7 @@ func TestLoadValid(t *testing.T) {
 		MaxBackoff:      Duration(2 * time.Hour),
 		FutureSkew:      Duration(5 * time.Minute),
 		DenyNetworks:    []string{"link_local", "metadata", "10.20.0.0/16"},
+		FeedMetrics:     FeedMetricsBasic,
 	}
 	if !reflect.DeepEqual(cfg.Global, wantGlobal) {
 		t.Errorf("Global =\n%+v\nwant\n%+v", cfg.Global, wantGlobal)
@@ -228,7 +229,7 @@ func TestConfigErrors(t *testing.T) {
 		{"tab indentation", "global:\n\tconcurrency: 2\n", []string{"c.yaml:2: YAML syntax error: found character that cannot start any token"}},
 		{"unknown top key", "feed: []\n", []string{`c.yaml:1: feed: unknown field "feed" (did you mean "feeds"?)`}},
 		{"unknown key far", "global:\n  colour: blue\n", []string{
-			`c.yaml:2: global.colour: unknown field "colour" (allowed: listen_address, database_path, default_schedule, schedule_jitter, http_timeout, max_body_size, user_agent, concurrency, windows, retention, max_backoff, future_skew, deny_networks)`}},
+			`c.yaml:2: global.colour: unknown field "colour" (allowed: listen_address, database_path, default_schedule, schedule_jitter, http_timeout, max_body_size, user_agent, concurrency, windows, retention, max_backoff, future_skew, deny_networks, feed_metrics)`}},
 		{"typo in feed", feed("    schedul: '@every 5m'\n"), []string{`c.yaml:4: feeds[0].schedul: unknown field "schedul" (did you mean "schedule"?)`}},
 		{"duplicate key", "global:\n  concurrency: 2\n  concurrency: 3\n", []string{`c.yaml:3: global.concurrency: duplicate key "concurrency" (first defined at line 2)`}},
 		{"duplicate section", "web: {}\nweb: {}\n", []string{`c.yaml:2: web: duplicate key "web" (first defined at line 1)`}},

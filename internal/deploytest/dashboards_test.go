@@ -113,8 +113,8 @@ func lintDashboard(l *lint, d dashboardFile, dsUID string, byUID map[string]dash
 			return
 		}
 		dm, _ := ds.(map[string]any)
-		if dm["type"] != "prometheus" || dm["uid"] != dsUID {
-			l.errorf("%s: datasource %s, want {type: prometheus, uid: %s}", path, jsonString(ds), dsUID)
+		if dm["type"] != "prometheus" || dm["uid"] != "${datasource}" {
+			l.errorf("%s: datasource %s, want {type: prometheus, uid: ${datasource}} (the datasource variable, so that an import binds any Prometheus)", path, jsonString(ds))
 		}
 	})
 
@@ -133,7 +133,7 @@ func lintDashboard(l *lint, d dashboardFile, dsUID string, byUID map[string]dash
 	})
 	for name, v := range vars {
 		switch v["type"] {
-		case "textbox", "custom", "constant", "interval":
+		case "textbox", "custom", "constant", "interval", "datasource":
 		case "query":
 			def, _ := v["definition"].(string)
 			if labelValuesMetric(def) == "" {
@@ -143,8 +143,16 @@ func lintDashboard(l *lint, d dashboardFile, dsUID string, byUID map[string]dash
 			l.errorf("variable %s: unexpected type %v", name, v["type"])
 		}
 	}
-	if tu, ok := vars["tracker_url"]; !ok || tu["type"] != "textbox" {
-		l.errorf("want a textbox variable tracker_url for the article links")
+	if tu, ok := vars["tracker_url"]; !ok || tu["type"] != "query" || labelValuesMetric(jsonStringValue(tu["definition"])) != "tracker_web_info" {
+		l.errorf("want a query variable tracker_url over tracker_web_info for the article links")
+	}
+	if dv, ok := vars["datasource"]; !ok || dv["type"] != "datasource" || dv["query"] != "prometheus" {
+		l.errorf("want a datasource variable datasource of type prometheus")
+	}
+	for _, name := range []string{"job", "instance"} {
+		if _, ok := vars[name]; !ok {
+			l.errorf("want a %s variable", name)
+		}
 	}
 
 	ids := map[int]string{}
@@ -372,3 +380,5 @@ func TestSlugify(t *testing.T) {
 		}
 	}
 }
+
+func jsonStringValue(v any) string { s, _ := v.(string); return s }

@@ -24,6 +24,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/tensiontracker/tracker/internal/mixin"
 )
 
 // TestPrometheusIntegration proves the shipped rules and dashboards against
@@ -81,12 +83,12 @@ func TestPrometheusIntegration(t *testing.T) {
 	// the spike alerts stay quiet.
 	waitFor(ctx, t, time.Minute, "calm security index sampled", prom, func() (bool, string) {
 		// The override alerts' baseline is the minute ending 30s ago.
-		res, err := api.query(ctx, `count_over_time(theme_window:tracker_tension_index:ratio{theme="security",window="6h"}[1m] offset 30s) >= 5`)
+		res, err := api.query(ctx, `count_over_time(theme_window:tracker_tension_index:ratio{job="tracker",theme="security",window="6h"}[1m] offset 30s) >= 5`)
 		return err == nil && len(res) == 1, fmt.Sprintf("%v %v", res, err)
 	})
 	// The calm fixture has no story about security friction (one about a
 	// naval exercise at most, depending on the lexicon).
-	if res, err := api.query(ctx, `theme_window:tracker_tension_index:ratio{theme="security",window="6h"} < 0.15`); err != nil || len(res) != 1 {
+	if res, err := api.query(ctx, `theme_window:tracker_tension_index:ratio{job="tracker",theme="security",window="6h"} < 0.15`); err != nil || len(res) != 1 {
 		t.Fatalf("calm security index: %v (%v), want one series below 15%%", res, err)
 	}
 	if alerts := api.spikeAlerts(ctx, t); len(alerts) > 0 {
@@ -96,11 +98,12 @@ func TestPrometheusIntegration(t *testing.T) {
 	t.Run("rules are healthy", func(t *testing.T) { checkRules(ctx, t, api) })
 	vars := map[string]string{
 		"window": "6h", "dyad": "MX-US", "theme": "security", "feed": ".+",
+		"job": "tracker", "instance": ".*",
 		"tracker_url":     "http://" + trackerAddr,
 		"__rate_interval": "1m", "__interval": "15s", "__range": "1h",
 	}
-	t.Run("dashboard queries parse", func(t *testing.T) { checkDashboardQueries(ctx, t, api, vars, false) })
-	t.Run("dashboard variables", func(t *testing.T) { checkDashboardVariables(ctx, t, api) })
+	t.Run("dashboard queries parse", func(t *testing.T) { checkDashboardQueries(ctx, t, api, loadDashboards(t), vars, false) })
+	t.Run("dashboard variables", func(t *testing.T) { checkDashboardVariables(ctx, t, api, vars) })
 
 	// Burst: the regional feed starts carrying high-tension MX-US articles.
 	fx.burst.Store(true)
@@ -109,17 +112,30 @@ func TestPrometheusIntegration(t *testing.T) {
 		fired = api.spikeAlerts(ctx, t)
 		var theme, dyad bool
 		for _, a := range fired {
-			theme = theme || a.Labels["alertname"] == "TensionSpikeTest" && a.Labels["theme"] == "security"
-			dyad = dyad || a.Labels["alertname"] == "DyadTensionSpikeTest" && a.Labels["dyad"] == "MX-US" && a.Labels["theme"] == "security"
+			theme = theme || a.Labels["alertname"] == "TensionSpikeTest" && a.Labels["theme"] == "security" && a.Labels["job"] == "tracker"
+			dyad = dyad || a.Labels["alertname"] == "DyadTensionSpikeTest" && a.Labels["dyad"] == "MX-US" && a.Labels["theme"] == "security" && a.Labels["job"] == "tracker"
 		}
-		index, _ := api.query(ctx, `theme_window:tracker_tension_index:ratio{theme="security",window="6h"}`)
-		flagged, _ := api.query(ctx, `theme_window:tracker_theme_stories_flagged:sum{theme="security",window="6h"}`)
-		z, _ := api.query(ctx, `(theme_window:tracker_tension_index:ratio{window="6h"} - on (theme, window) avg_over_time(theme_window:tracker_tension_index:ratio{window="6h"}[1m] offset 30s)) / on (theme, window) clamp_min(stddev_over_time(theme_window:tracker_tension_index:ratio{window="6h"}[1m] offset 30s), 0.01)`)
+		index, _ := api.query(ctx, `theme_window:tracker_tension_index:ratio{job="tracker",theme="security",window="6h"}`)
+		flagged, _ := api.query(ctx, `theme_window:tracker_theme_stories_flagged:sum{job="tracker",theme="security",window="6h"}`)
+		z, _ := api.query(ctx, `(theme_window:tracker_tension_index:ratio{job="tracker",window="6h"} - on (theme, window) avg_over_time(theme_window:tracker_tension_index:ratio{job="tracker",window="6h"}[1m] offset 30s)) / on (theme, window) clamp_min(stddev_over_time(theme_window:tracker_tension_index:ratio{job="tracker",window="6h"}[1m] offset 30s), 0.01)`)
 		return theme && dyad, fmt.Sprintf("active spike alerts %v; security index %v, flagged %v; z %v", fired, index, flagged, z)
 	})
 	t.Logf("after the burst: %v", fired)
 
-	t.Run("dashboard queries return data", func(t *testing.T) { checkDashboardQueries(ctx, t, api, vars, true) })
+	t.Run("dashboard queries return data", func(t *testing.T) { checkDashboardQueries(ctx, t, api, loadDashboards(t), vars, true) })
+	t.Run("imported dashboards with another datasource uid and job return data", func(t *testing.T) {
+		var imported []dashboardFile
+		for _, d := range loadDashboards(t) {
+			imported = append(imported, importDashboard(t, d))
+		}
+		other := map[string]string{}
+		for k, v := range vars {
+			other[k] = v
+		}
+		other["job"] = importedJob
+		checkDashboardVariables(ctx, t, api, other)
+		checkDashboardQueries(ctx, t, api, imported, other, true)
+	})
 	t.Run("exported metrics match docs", func(t *testing.T) { checkExportedMetrics(ctx, t, "http://"+trackerAddr+"/metrics") })
 	t.Run("article links", func(t *testing.T) { checkArticleLinks(ctx, t, "http://"+trackerAddr, fired) })
 }
@@ -279,6 +295,8 @@ global:
   schedule_jitter: 0s
   http_timeout: 5s
   windows: [1h, 6h, 24h]
+  # Every dashboard panel must return data, the per-feed detail ones too.
+  feed_metrics: full
 watch:
   dyads: [MX-US, CN-US, RU-UA]
 feeds:
@@ -324,7 +342,7 @@ func writePrometheusConfig(t *testing.T, root, dir, trackerAddr string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg["rule_files"] = append(abs, override)
+	cfg["rule_files"] = append(append(abs, override), writeImportedJobRules(t, dir)...)
 	delete(cfg, "alerting")
 
 	jobs, _ := cfg["scrape_configs"].([]any)
@@ -339,6 +357,11 @@ func writePrometheusConfig(t *testing.T, root, dir, trackerAddr string) string {
 	if len(kept) != 1 {
 		t.Fatalf("%s: want one scrape job named tracker", shipped)
 	}
+	// The same tracker scraped again as another job, as an organisation with
+	// its own naming would: the rules generated for that job and the
+	// dashboards imported with it must work too (TestPrometheusIntegration's
+	// "imported dashboards" step).
+	kept = append(kept, map[string]any{"job_name": importedJob, "static_configs": []any{map[string]any{"targets": []any{trackerAddr}}}})
 	cfg["scrape_configs"] = kept
 
 	out, err := yaml.Marshal(cfg)
@@ -350,6 +373,59 @@ func writePrometheusConfig(t *testing.T, root, dir, trackerAddr string) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// importedJob is the job name of the "existing Prometheus" the dashboards are
+// imported into.
+const importedJob = "news-tracker"
+
+// writeImportedJobRules writes the rules the mixin generates for importedJob
+// (the operator's `go run ./deploy/mixin -job news-tracker`).
+func writeImportedJobRules(t *testing.T, dir string) []any {
+	t.Helper()
+	c := mixin.Default()
+	c.Job = importedJob
+	index, baselines := c.RecordingRules()
+	var out []any
+	for name, f := range map[string]mixin.RuleFile{"imported.rules.yml": index, "imported.baselines.yml": baselines} {
+		b, err := f.YAML("rules for " + importedJob)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// importDashboard does to a dashboard what Grafana's import does: the
+// datasource variable is bound to the local Prometheus's uid (here
+// "local-prometheus-uid"), and the operator picks their job. It fails on a
+// datasource reference that the import would not rebind.
+func importDashboard(t *testing.T, d dashboardFile) dashboardFile {
+	t.Helper()
+	raw, err := json.Marshal(d.JSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(strings.ReplaceAll(string(raw), "${datasource}", "local-prometheus-uid")), &m); err != nil {
+		t.Fatal(err)
+	}
+	out := dashboardFile{Path: d.Path, JSON: m}
+	walkJSON(out.JSON, "", func(path string, v any) {
+		mm, ok := v.(map[string]any)
+		if !ok {
+			return
+		}
+		if ds, ok := mm["datasource"].(map[string]any); ok && ds["uid"] != "local-prometheus-uid" {
+			t.Errorf("%s %s: datasource %v is not rebound by an import", filepath.Base(d.Path), path, ds)
+		}
+	})
+	return out
 }
 
 // freeAddr returns a loopback address with a port that was free a moment ago.
@@ -607,11 +683,11 @@ var baselineQuery = regexp.MustCompile(`avg_over_time7d|avg_over_time28d|stddev_
 // wantData, every panel query except the baselines must also return data;
 // counters need a few scrapes after their first events, so it retries for
 // up to a minute.
-func checkDashboardQueries(ctx context.Context, t *testing.T, api promAPI, vars map[string]string, wantData bool) {
+func checkDashboardQueries(ctx context.Context, t *testing.T, api promAPI, dashboards []dashboardFile, vars map[string]string, wantData bool) {
 	deadline := time.Now().Add(time.Minute)
 	for {
 		var problems []string
-		for _, d := range loadDashboards(t) {
+		for _, d := range dashboards {
 			exprs := d.Exprs()
 			for _, where := range sortedKeys(exprs) {
 				expr := substituteVars(exprs[where], vars)
@@ -640,25 +716,30 @@ func checkDashboardQueries(ctx context.Context, t *testing.T, api promAPI, vars 
 }
 
 // checkDashboardVariables: every query variable's label_values finds values,
-// including the dashboard's default.
-func checkDashboardVariables(ctx context.Context, t *testing.T, api promAPI) {
+// including the dashboard's default, with the other variables as an import
+// would set them.
+func checkDashboardVariables(ctx context.Context, t *testing.T, api promAPI, vars map[string]string) {
+	labelValues := regexp.MustCompile(`^label_values\((.+),\s*([A-Za-z_][A-Za-z0-9_]*)\)$`)
 	for _, d := range loadDashboards(t) {
 		for name, v := range d.Variables() {
 			if v["type"] != "query" {
 				continue
 			}
-			q, _ := v["query"].(map[string]any)
-			label, _ := q["label"].(string)
-			metric, _ := q["metric"].(string)
+			def, _ := v["definition"].(string)
+			m := labelValues.FindStringSubmatch(def)
+			if m == nil {
+				t.Errorf("%s variable %s: definition %q is not label_values(selector, label)", filepath.Base(d.Path), name, def)
+				continue
+			}
 			var values []string
-			if err := api.get(ctx, "/api/v1/label/"+label+"/values", url.Values{"match[]": {metric}}, &values); err != nil {
+			if err := api.get(ctx, "/api/v1/label/"+m[2]+"/values", url.Values{"match[]": {substituteVars(m[1], vars)}}, &values); err != nil {
 				t.Errorf("%s variable %s: %v", filepath.Base(d.Path), name, err)
 				continue
 			}
 			cur, _ := v["current"].(map[string]any)
-			def, _ := cur["value"].(string)
+			def, _ = cur["value"].(string)
 			if len(values) == 0 || def != "" && !strings.HasPrefix(def, "$__") && !contains(values, def) {
-				t.Errorf("%s variable %s: label_values(%s, %s) = %v, want values including the default %q", filepath.Base(d.Path), name, metric, label, values, def)
+				t.Errorf("%s variable %s: %s = %v, want values including the default %q", filepath.Base(d.Path), name, def, values, def)
 			}
 		}
 	}
@@ -744,7 +825,7 @@ func checkArticleLinks(ctx context.Context, t *testing.T, trackerURL string, ale
 	for _, a := range alerts {
 		link := a.Annotations["articles"]
 		u, err := url.Parse(link)
-		if err != nil || !strings.HasPrefix(link, trackerBase+"/articles?") {
+		if err != nil || !strings.HasPrefix(link, trackerURL+"/articles?") {
 			t.Errorf("alert %v: articles link %q", a, link)
 			continue
 		}
@@ -760,7 +841,7 @@ func checkArticleLinks(ctx context.Context, t *testing.T, trackerURL string, ale
 		if d := time.Duration(to-from) * time.Millisecond; d != 6*time.Hour || time.Since(time.UnixMilli(to)).Abs() > 5*time.Minute {
 			t.Errorf("alert %v: articles link %q: from/to should span the 6h up to now", a, link)
 		}
-		links = append(links, strings.Replace(link, trackerBase+"/articles?", trackerURL+"/api/v1/articles?", 1))
+		links = append(links, strings.Replace(link, trackerURL+"/articles?", trackerURL+"/api/v1/articles?", 1))
 	}
 	// The dashboards' data links, as Grafana would expand them on the burst's
 	// series: labels and fields of the clicked series, variables, time range.

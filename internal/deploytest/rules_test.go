@@ -7,14 +7,22 @@ import (
 	"testing"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/tensiontracker/tracker/internal/mixin"
 )
 
-// Base URLs of the alert links. Prometheus cannot template another host's
-// URL, so they are literals that operators replace (docs/deploy.md).
-const (
-	grafanaBase = "http://localhost:3000"
-	trackerBase = "http://localhost:9476"
+// Base URLs of the alert links with the mixin's default parameters. The
+// articles links take the tracker's URL from its tracker_web_info gauge and
+// fall back to trackerBase.
+var (
+	grafanaBase = mixin.Default().GrafanaURL
+	trackerBase = mixin.Default().ExternalURL
+	runbookBase = mixin.Default().RunbookURL
 )
+
+// trackerURLTemplate matches the start of an articles link: the template
+// that reads tracker_web_info{external_url}, or the fallback base.
+var trackerURLTemplate = regexp.MustCompile(`^(\{\{ with printf "topk\(1, tracker_web_info\{[^}]*\}\)"[^}]*\}\}\{\{ \. \| first \| label "external_url" \}\}\{\{ else \}\}` + regexp.QuoteMeta(trackerBase) + `\{\{ end \}\}|` + regexp.QuoteMeta(trackerBase) + `)/articles\?`)
 
 // builtinMetrics are series that Prometheus itself creates.
 var builtinMetrics = map[string]bool{"up": true, "ALERTS": true, "ALERTS_FOR_STATE": true}
@@ -118,13 +126,19 @@ func lintAlert(l *lint, r rule, dashboards map[string]dashboardFile) {
 	if r.For == "" {
 		l.errorf("no for: duration (a single evaluation would page)")
 	}
+	if r.KeepFiringFor == "" {
+		l.errorf("no keep_firing_for: (an alert around its threshold would flap)")
+	}
+	if want := runbookBase + "#" + strings.ToLower(r.Alert); r.Annotations["runbook_url"] != want {
+		l.errorf("runbook_url %q, want %q", r.Annotations["runbook_url"], want)
+	}
 	if !severities[r.Labels["severity"]] {
 		l.errorf("severity label %q, want one of %v", r.Labels["severity"], sortedKeys(severities))
 	}
 	if !categories[r.Labels["category"]] {
 		l.errorf("category label %q, want one of %v", r.Labels["category"], sortedKeys(categories))
 	}
-	for _, k := range []string{"summary", "description", "dashboard", "articles"} {
+	for _, k := range []string{"summary", "description", "dashboard", "articles", "runbook_url"} {
 		if strings.TrimSpace(r.Annotations[k]) == "" {
 			l.errorf("no %s annotation", k)
 		}
@@ -146,7 +160,11 @@ func lintAlert(l *lint, r rule, dashboards map[string]dashboardFile) {
 		}
 	}
 	if arts := r.Annotations["articles"]; arts != "" {
-		checkArticleLink(l, "articles annotation", templateAction.ReplaceAllString(arts, "x"), trackerBase+"/articles?", false)
+		if m := trackerURLTemplate.FindString(arts); m == "" {
+			l.errorf("articles link %q does not start with the tracker_web_info URL template or %s/articles?", arts, trackerBase)
+		} else {
+			checkArticleLink(l, "articles annotation", trackerBase+"/articles?"+templateAction.ReplaceAllString(arts[len(m):], "x"), trackerBase+"/articles?", false)
+		}
 	}
 }
 
@@ -175,7 +193,9 @@ func TestLintAlertFindsProblems(t *testing.T) {
 		"does not show the current value",
 		`has no variable "nope"`,
 		"does not point at a panel",
-		`does not start with "http://localhost:9476/articles?"`,
+		"does not start with the tracker_web_info URL template",
+		"no keep_firing_for",
+		"runbook_url",
 	} {
 		if !strings.Contains(all, want) {
 			t.Errorf("lintAlert did not report %q; it reported:\n%s", want, all)
@@ -238,7 +258,7 @@ func TestEveryAlertIsUnitTested(t *testing.T) {
 				}
 				for _, a := range c.ExpAlerts {
 					fired[c.Alertname] = true
-					for _, k := range []string{"summary", "description", "dashboard", "articles"} {
+					for _, k := range []string{"summary", "description", "dashboard", "articles", "runbook_url"} {
 						if a.ExpAnnotations[k] == "" {
 							t.Errorf("%s, %q: expected %s alert at %s does not pin its %s annotation", filepath.Base(p), g.Name, c.Alertname, c.EvalTime, k)
 						}

@@ -101,7 +101,7 @@ func (c *countingScorer) Version() string { return "test" }
 
 func newTestPipeline(f Fetcher, st Store, sc Scorer) (*Pipeline, *prometheus.Registry) {
 	reg := prometheus.NewRegistry()
-	return NewPipeline(f, st, sc, metrics.NewFetch(reg), quietLog(), time.Hour), reg
+	return NewPipeline(f, st, sc, metrics.NewFetch(reg, true), quietLog(), time.Hour), reg
 }
 
 func TestRunScoresOnlyUnknownItemsAndPassesValidators(t *testing.T) {

@@ -35,6 +35,9 @@ type Settings struct {
 	Themes         []string
 	Watch          []scoring.Dyad
 	Feeds          []FeedInfo
+	// FeedDetail exports each feed's flagged articles per theme and window
+	// (global.feed_metrics: full); off, a feed costs W window series, not W*(1+T).
+	FeedDetail bool
 }
 
 // Collector reads the tension aggregates and feed state from the store on
@@ -226,6 +229,9 @@ func (c *Collector) collectWindows(ctx context.Context, ch chan<- prometheus.Met
 		for _, f := range s.Feeds {
 			fw := w.Feeds[f.Name]
 			gauge(c.feedWindowArticles, float64(fw.Articles), f.Name, win)
+			if !s.FeedDetail {
+				continue
+			}
 			for _, theme := range s.Themes {
 				gauge(c.feedThemeFlagged, float64(fw.Flagged[theme]), f.Name, theme, win)
 			}

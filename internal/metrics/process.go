@@ -1,12 +1,14 @@
 package metrics
 
 import (
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
 
-	"github.com/tensiontracker/tracker/internal/version"
+	_ "github.com/tensiontracker/tracker/internal/version" // sets prometheus/common/version's defaults
 )
 
 // Reload reports the outcome of configuration (re)loads.
@@ -16,20 +18,15 @@ type Reload struct {
 }
 
 // NewRegistry returns a registry holding the Go and process collectors and
-// tracker_build_info, the metrics every tracker process exports.
+// tracker_build_info (prometheus/common/version's collector: version,
+// revision, branch, goversion, goos, goarch, tags), the metrics every
+// tracker process exports.
 func NewRegistry() *prometheus.Registry {
 	reg := prometheus.NewRegistry()
-	v := version.Get()
-	build := prometheus.NewGauge(prometheus.GaugeOpts{
-		Name:        "tracker_build_info",
-		Help:        "A metric with a constant '1' value labeled by the tracker's version, revision and Go version.",
-		ConstLabels: prometheus.Labels{"version": v.Version, "revision": v.Revision, "goversion": v.GoVersion},
-	})
-	build.Set(1)
 	reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		build,
+		versioncollector.NewCollector("tracker"),
 	)
 	return reg
 }
@@ -104,4 +101,26 @@ func (r *Rescore) Active(on bool) {
 	} else {
 		r.inProgress.Set(0)
 	}
+}
+
+// WebInfo exports tracker_web_info{external_url}: where users reach the
+// tracker, so that alert annotations and dashboard data links build article
+// links without hand-edited URLs.
+type WebInfo struct{ info *prometheus.GaugeVec }
+
+// NewWebInfo creates tracker_web_info and registers it with reg.
+func NewWebInfo(reg prometheus.Registerer) *WebInfo {
+	w := &WebInfo{info: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "tracker_web_info",
+		Help: "Always 1; external_url is the URL users reach the tracker's web pages at (web.external_url).",
+	}, []string{"external_url"})}
+	reg.MustRegister(w.info)
+	return w
+}
+
+// Set replaces the exported URL (a trailing slash is dropped, so that links
+// append paths to it).
+func (w *WebInfo) Set(externalURL string) {
+	w.info.Reset()
+	w.info.WithLabelValues(strings.TrimRight(externalURL, "/")).Set(1)
 }

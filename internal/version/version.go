@@ -1,20 +1,38 @@
-// Package version reports the build's version and revision.
+// Package version reports the build's version and revision. The values live
+// in github.com/prometheus/common/version, as in every Prometheus exporter,
+// so that its build-info collector and start-up log line report them.
 package version
 
 import (
 	"runtime"
-	"runtime/debug"
+
+	promversion "github.com/prometheus/common/version"
 )
 
-// Version and Revision are set at link time:
+// Version and Revision may be set at link time:
 //
-//	go build -ldflags "-X github.com/tensiontracker/tracker/internal/version.Version=v0.1.0"
+//	go build -ldflags "-X github.com/prometheus/common/version.Version=v0.1.0 -X github.com/prometheus/common/version.Revision=$(git rev-parse HEAD)"
 //
-// When Revision is empty the VCS revision recorded by the Go toolchain is used.
+// (the Dockerfile does). The variables here remain for older build scripts:
+// a value set on them is copied to prometheus/common/version when that is
+// unset. Without either, the version is "dev" and the revision the VCS
+// revision the Go toolchain recorded.
 var (
-	Version  = "dev"
+	Version  = ""
 	Revision = ""
 )
+
+func init() {
+	if promversion.Version == "" {
+		promversion.Version = Version
+	}
+	if promversion.Version == "" {
+		promversion.Version = "dev"
+	}
+	if promversion.Revision == "" {
+		promversion.Revision = Revision
+	}
+}
 
 // Info describes the running build.
 type Info struct {
@@ -23,22 +41,11 @@ type Info struct {
 	GoVersion string
 }
 
-// Get returns the build information, filling the revision from the binary's
-// embedded VCS stamp when it was not set at link time.
+// Get returns the build information.
 func Get() Info {
-	info := Info{Version: Version, Revision: Revision, GoVersion: runtime.Version()}
-	if info.Revision == "" {
-		info.Revision = "unknown"
-		if bi, ok := debug.ReadBuildInfo(); ok {
-			for _, s := range bi.Settings {
-				if s.Key == "vcs.revision" {
-					info.Revision = s.Value
-					if len(info.Revision) > 12 {
-						info.Revision = info.Revision[:12]
-					}
-				}
-			}
-		}
+	rev := promversion.GetRevision()
+	if rev == "" {
+		rev = "unknown"
 	}
-	return info
+	return Info{Version: promversion.Version, Revision: rev, GoVersion: runtime.Version()}
 }

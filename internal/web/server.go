@@ -17,7 +17,20 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	toolkitweb "github.com/prometheus/exporter-toolkit/web"
 )
+
+// ValidateWebConfig checks a --web.config.file before the server starts, so
+// that a broken file stops start-up instead of every request.
+func ValidateWebConfig(path string) error {
+	if path == "" {
+		return nil
+	}
+	if err := toolkitweb.Validate(path); err != nil {
+		return fmt.Errorf("--web.config.file %s: %w", path, err)
+	}
+	return nil
+}
 
 // Options configure a Server.
 type Options struct {
@@ -31,6 +44,9 @@ type Options struct {
 	AdminToken func() string
 	// Extra mounts more handlers (the article explorer and API) on the mux.
 	Extra func(mux *http.ServeMux)
+	// WebConfigFile is the exporter-toolkit web configuration (TLS, basic
+	// auth, headers; --web.config.file); "" serves plain HTTP.
+	WebConfigFile string
 }
 
 // Server is the tracker's HTTP server.
@@ -146,9 +162,15 @@ func (s *Server) Listen(addr string) error {
 // Addr is the bound address after Listen.
 func (s *Server) Addr() string { return s.ln.Addr().String() }
 
-// Serve serves until Shutdown.
+// Serve serves until Shutdown, with TLS and basic auth when the web
+// configuration file asks for them (prometheus/exporter-toolkit, so the file
+// format and behaviour are those of every Prometheus exporter).
 func (s *Server) Serve() error {
-	if err := s.srv.Serve(s.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	file := s.opts.WebConfigFile
+	noSystemd := false
+	addrs := []string{s.Addr()}
+	flags := &toolkitweb.FlagConfig{WebListenAddresses: &addrs, WebSystemdSocket: &noSystemd, WebConfigFile: &file}
+	if err := toolkitweb.Serve(s.ln, s.srv, flags, s.opts.Log); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve http: %w", err)
 	}
 	return nil
