@@ -35,7 +35,7 @@ var themeNameRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,30}$`)
 var (
 	lexiconFields  = []string{"version", "lang", "themes"}
 	themeFields    = []string{"threshold", "title_weight", "terms", "negatives"}
-	termFields     = []string{"term", "weight", "lang", "id", "near", "within"}
+	termFields     = []string{"term", "weight", "lang", "id", "near", "within", "incidental"}
 	negativeFields = []string{"term", "lang", "scope", "factor"}
 )
 
@@ -223,6 +223,10 @@ func (d *decoder) term(n *yaml.Node, path string) (Term, bool) {
 				}
 				t.Near = append(t.Near, pat)
 			}
+		case "incidental":
+			b, ok := d.boolean(v, p)
+			good = good && ok
+			t.Incidental = b
 		case "within":
 			hasWithin, withinNode = true, v
 			w, ok := d.integer(v, p)

@@ -16,7 +16,7 @@ import (
 
 // FormulaVersion names the score formula; it is part of the lexicon version
 // hash so that a change of formula changes every stored version.
-const FormulaVersion = "lexscore/2"
+const FormulaVersion = "lexscore/3"
 
 // Options configures New.
 type Options struct {
@@ -95,6 +95,8 @@ type cTerm struct {
 	// nearCountry: the near rule also accepts any country mention ("@country").
 	nearCountry bool
 	rule        string // "near:<id>", the rule id of a near rule
+	// incidental: dampened inside another theme's story (see Term.Incidental).
+	incidental bool
 }
 
 // NearCountry in a term's near list stands for any mention of a country in
@@ -237,8 +239,8 @@ func writeCanonical(h hash.Hash, themes []*mergedTheme) {
 		for _, tm := range t.terms {
 			near := slices.Clone(tm.Near)
 			slices.Sort(near)
-			lines = append(lines, fmt.Sprintf("term %q weight %s lang %q id %q near %q within %d",
-				tm.Pattern, f(tm.Weight), tm.Lang, tm.ID, near, tm.Within))
+			lines = append(lines, fmt.Sprintf("term %q weight %s lang %q id %q near %q within %d incidental %t",
+				tm.Pattern, f(tm.Weight), tm.Lang, tm.ID, near, tm.Within, tm.Incidental))
 		}
 		for _, n := range t.negs {
 			lines = append(lines, fmt.Sprintf("negative %q lang %q scope %q factor %s", n.Pattern, n.Lang, n.Scope, f(n.Factor)))
@@ -331,7 +333,7 @@ func (c *compiler) compile(merged []*mergedTheme, names []gazName, traps []gazTr
 		ct := &cTheme{name: mt.name, threshold: mt.threshold, titleWeight: mt.titleWeight}
 		s.names = append(s.names, mt.name)
 		for _, tm := range mt.terms {
-			term := cTerm{id: tm.ID, pattern: tm.Pattern, weight: tm.Weight, anchor: -1, within: int32(tm.Within)}
+			term := cTerm{id: tm.ID, pattern: tm.Pattern, weight: tm.Weight, anchor: -1, within: int32(tm.Within), incidental: tm.Incidental}
 			lang := c.lang(tm.Lang)
 			for _, np := range tm.Near {
 				if np == NearCountry {
