@@ -224,9 +224,9 @@ func (d *decoder) term(n *yaml.Node, path string) (Term, bool) {
 				t.Near = append(t.Near, pat)
 			}
 		case "incidental":
-			b, ok := d.boolean(v, p)
-			good = good && ok
-			t.Incidental = b
+			for _, it := range d.stringList(v, p) {
+				t.Incidental = append(t.Incidental, it.val)
+			}
 		case "within":
 			hasWithin, withinNode = true, v
 			w, ok := d.integer(v, p)

@@ -46,7 +46,7 @@ func (s *Scorer) explain(res *Result, sc *scratch, nTitle, nMatches, nSpans, nNe
 			j, ev, n := s.termRun(sc.terms, i, nTitle)
 			if n > 0 {
 				term := &ct.terms[sc.terms[i].term]
-				if term.incidental && sc.damp[t] >= 0 {
+				if d := sc.damp[t]; d >= 0 && term.incidentalIn&(1<<uint(d)) != 0 {
 					ev *= incidentalFactor
 				}
 				sp0 := len(spans)

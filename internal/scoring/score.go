@@ -137,6 +137,9 @@ type scratch struct {
 	incDist   []int     // per theme: live distinct incidental terms
 	incMaxW   []float64 // per theme: heaviest live incidental term
 	damp      []int     // per theme: the theme whose story dampens its incidental terms, -1 none
+	devid     []float64 // per dampened theme: evidence after dampening
+	ddist     []int     // per dampened theme: distinct terms after dampening
+	dmaxW     []float64 // per dampened theme: heaviest term still counted in full
 	mark      []bool    // country index -> seen (kept all false between uses)
 	why       []string  // per theme: id of the rule withholding its flag, "" none
 	maxW      []float64 // per theme: heaviest live term
@@ -314,6 +317,9 @@ func (s *Scorer) score(d Doc, sc *scratch) Result {
 	sc.incDist = resize(sc.incDist, nThemes)
 	sc.incMaxW = resize(sc.incMaxW, nThemes)
 	sc.damp = resize(sc.damp, nThemes)
+	sc.devid = resize(sc.devid, nThemes)
+	sc.ddist = resize(sc.ddist, nThemes)
+	sc.dmaxW = resize(sc.dmaxW, nThemes)
 	for t := range sc.evid {
 		sc.evid[t] = 0
 		sc.factor[t] = 1
@@ -332,7 +338,7 @@ func (s *Scorer) score(d Doc, sc *scratch) Result {
 			ct := &s.themes[th].terms[sc.terms[i].term]
 			w := ct.weight
 			evid, distinct, maxW := sc.evid, sc.distinct, sc.maxW
-			if ct.incidental {
+			if ct.incidentalIn != 0 {
 				evid, distinct, maxW = sc.incEvid, sc.incDist, sc.incMaxW
 			}
 			evid[th] += ev
@@ -393,11 +399,11 @@ func (s *Scorer) score(d Doc, sc *scratch) Result {
 	anyFlagged := false
 	nCountries := s.countCountries(sc)
 	sc.why = resize(sc.why, nThemes)
-	nRules += s.dampen(sc, lengthNorm)
+	nRules += s.dampen(sc, lengthNorm, nTitle)
 	for t, ct := range s.themes {
 		ev, distinct, maxW := sc.evid[t]+sc.incEvid[t], sc.distinct[t]+sc.incDist[t], max(sc.maxW[t], sc.incMaxW[t])
 		if sc.damp[t] >= 0 {
-			ev, distinct, maxW = sc.evid[t]+incidentalFactor*sc.incEvid[t], sc.distinct[t], sc.maxW[t]
+			ev, distinct, maxW = sc.devid[t], sc.ddist[t], sc.dmaxW[t]
 		}
 		score := s.themeScore(t, ev, lengthNorm, sc)
 		f := score >= ct.threshold && score > 0
@@ -433,31 +439,54 @@ func (s *Scorer) themeScore(t int, evidence, lengthNorm float64, sc *scratch) fl
 }
 
 // dampen decides, per theme with incidental evidence, whether the story is
-// mainly another theme's: one whose full evidence reaches its threshold and
-// whose core evidence exceeds this theme's core evidence. There the
-// incidental terms (troops or cartels in a tariff story) count
-// incidentalFactor of their evidence and are not distinct evidence. It
-// returns the number of themes dampened (each gets a rule id).
-func (s *Scorer) dampen(sc *scratch, lengthNorm float64) int {
+// mainly another theme's: the theme (other than this one) with the most core
+// evidence, if that exceeds this theme's core evidence and its full evidence
+// reaches its threshold. The incidental terms that name that theme (troops
+// or cartels in a tariff story) then count incidentalFactor of their
+// evidence and are not distinct evidence; sc.devid, sc.ddist and sc.dmaxW
+// hold the dampened figures. It returns the number of themes dampened (each
+// gets a rule id).
+func (s *Scorer) dampen(sc *scratch, lengthNorm float64, nTitle int) int {
 	n := 0
 	for t := range s.themes {
 		if sc.incEvid[t] == 0 {
 			continue
 		}
-		best := -1
-		for u := range s.themes {
-			if u == t || sc.evid[u] <= sc.evid[t] {
+		u := -1
+		for v := range s.themes {
+			if v == t || sc.evid[v] <= sc.evid[t] || (u >= 0 && sc.evid[v] <= sc.evid[u]) {
 				continue
 			}
-			if s.themeScore(u, sc.evid[u]+sc.incEvid[u], lengthNorm, sc) < s.themes[u].threshold {
+			if s.themeScore(v, sc.evid[v]+sc.incEvid[v], lengthNorm, sc) < s.themes[v].threshold {
 				continue
 			}
-			if best < 0 || sc.evid[u] > sc.evid[best] {
-				best = u
-			}
+			u = v
 		}
-		if best >= 0 {
-			sc.damp[t] = best
+		if u < 0 {
+			continue
+		}
+		ev, distinct, maxW, hit := sc.evid[t], sc.distinct[t], sc.maxW[t], false
+		i, _ := slices.BinarySearchFunc(sc.terms, int16(t), func(tm termOcc, th int16) int { return cmp.Compare(tm.theme, th) })
+		for i < len(sc.terms) && int(sc.terms[i].theme) == t {
+			j, e, live := s.termRun(sc.terms, i, nTitle)
+			ct := &s.themes[t].terms[sc.terms[i].term]
+			if live > 0 && ct.incidentalIn != 0 {
+				if ct.incidentalIn&(1<<uint(u)) != 0 {
+					ev += incidentalFactor * e
+					hit = true
+				} else {
+					ev += e
+					if ct.weight >= minDistinctWeight {
+						distinct++
+					}
+					maxW = max(maxW, ct.weight)
+				}
+			}
+			i = j
+		}
+		if hit {
+			sc.damp[t] = u
+			sc.devid[t], sc.ddist[t], sc.dmaxW[t] = ev, distinct, maxW
 			n++
 		}
 	}
