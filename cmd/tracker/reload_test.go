@@ -113,6 +113,9 @@ func TestReload(t *testing.T) {
 		return v == 9
 	})
 	version0 := lexiconVersion(t, url)
+	// The built-in themes' counts depend on lexicon tuning: the test compares
+	// them before and after the custom theme is added, never with a number.
+	security0, _ := metricOf(t, url, "tracker_theme_stories_flagged", map[string]string{"theme": "security", "window": "1d"})
 
 	// HTTP: the token is required.
 	if code, _ := postReload(t, url, ""); code != http.StatusForbidden {
@@ -176,8 +179,8 @@ func TestReload(t *testing.T) {
 	if v, _ := metricOf(t, url, "tracker_theme_stories_flagged", map[string]string{"theme": "airpower", "window": "1d"}); v != 1 {
 		t.Errorf("airpower stories flagged after re-scoring = %v, want 1 (the Taiwan story)", v)
 	}
-	if v, _ := metricOf(t, url, "tracker_theme_stories_flagged", map[string]string{"theme": "security", "window": "1d"}); v != 3 {
-		t.Errorf("security stories flagged after re-scoring = %v, want 3 as before", v)
+	if v, _ := metricOf(t, url, "tracker_theme_stories_flagged", map[string]string{"theme": "security", "window": "1d"}); v != security0 {
+		t.Errorf("security stories flagged after re-scoring = %v, want %v as before (adding a theme leaves the others alone)", v, security0)
 	}
 	if v, _ := metricOf(t, url, "tracker_stories", map[string]string{"window": "1d"}); v != 9 {
 		t.Errorf("tracker_stories = %v after reload, want 9: no article lost or stored twice", v)

@@ -42,7 +42,12 @@ type Term struct {
 	// Within words of it (or anywhere in the article when Within is 0).
 	Near   []string `yaml:"near"`
 	Within int      `yaml:"within"`
-	Line   int      `yaml:"-"`
+	// Incidental names the themes whose stories use this term in passing
+	// (troops or cartels in a tariff story, a coast guard in a migrant-boat
+	// story): inside a story whose main theme is one of them, the term adds
+	// a fraction of its evidence and is not distinct evidence.
+	Incidental []string `yaml:"incidental"`
+	Line       int      `yaml:"-"`
 }
 
 // Negative is a word or phrase that cancels or dampens matches in context:

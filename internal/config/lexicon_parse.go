@@ -35,7 +35,7 @@ var themeNameRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,30}$`)
 var (
 	lexiconFields  = []string{"version", "lang", "themes"}
 	themeFields    = []string{"threshold", "title_weight", "terms", "negatives"}
-	termFields     = []string{"term", "weight", "lang", "id", "near", "within"}
+	termFields     = []string{"term", "weight", "lang", "id", "near", "within", "incidental"}
 	negativeFields = []string{"term", "lang", "scope", "factor"}
 )
 
@@ -222,6 +222,10 @@ func (d *decoder) term(n *yaml.Node, path string) (Term, bool) {
 					continue
 				}
 				t.Near = append(t.Near, pat)
+			}
+		case "incidental":
+			for _, it := range d.stringList(v, p) {
+				t.Incidental = append(t.Incidental, it.val)
 			}
 		case "within":
 			hasWithin, withinNode = true, v

@@ -81,7 +81,7 @@ func TestParseLexiconErrors(t *testing.T) {
 		{"unknown theme key", "themes:\n  trade:\n    term: [a]\n", []string{
 			`lex.yaml:3: themes.trade.term: unknown field "term" (did you mean "terms"?)`}},
 		{"unknown term key far", "themes:\n  trade:\n    terms:\n      - {term: tariff, colour: red}\n", []string{
-			`lex.yaml:4: themes.trade.terms[0].colour: unknown field "colour" (allowed: term, weight, lang, id, near, within)`}},
+			`lex.yaml:4: themes.trade.terms[0].colour: unknown field "colour" (allowed: term, weight, lang, id, near, within, incidental)`}},
 		{"bad theme name", "themes:\n  Trade:\n    terms: [tariff]\n", []string{
 			`lex.yaml:2: themes.Trade: invalid theme name "Trade"`}},
 		{"duplicate theme", "themes:\n  trade: {terms: [a1]}\n  trade: {terms: [b1]}\n", []string{

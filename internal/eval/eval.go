@@ -6,7 +6,6 @@ package eval
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -29,6 +28,9 @@ type Example struct {
 	Themes []string `json:"themes"`
 	// Parties are the ISO codes of the countries party to the friction.
 	Parties []string `json:"parties"`
+	// Outlet is the source's registrable domain (real-news sets); the
+	// tune/held-out split derives from it (SplitOf).
+	Outlet string `json:"outlet,omitempty"`
 	// HardNegative marks an article that uses the themes' words in other senses.
 	HardNegative bool `json:"hard_negative"`
 }
@@ -53,6 +55,48 @@ func LoadFile(path string) ([]Example, error) {
 func Load(r io.Reader, name string) ([]Example, error) {
 	var out []Example
 	seen := make(map[string]int)
+	line := 0
+	err := scanLines(r, func(n int, b []byte) error {
+		line = n
+		var ex Example
+		if err := strictDecode(b, &ex); err != nil {
+			return err
+		}
+		if ex.ID == "" {
+			return errors.New("missing id")
+		}
+		if first, dup := seen[ex.ID]; dup {
+			return fmt.Errorf("duplicate id %q (first on line %d)", ex.ID, first)
+		}
+		seen[ex.ID] = n
+		out = append(out, ex)
+		return nil
+	})
+	if err != nil {
+		var le lineError
+		if errors.As(err, &le) {
+			return nil, fmt.Errorf("%s:%d: %w", name, le.line, le.err)
+		}
+		if errors.Is(err, bufio.ErrTooLong) {
+			return nil, fmt.Errorf("%s:%d: line longer than %d bytes", name, line+1, maxLine)
+		}
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	return out, nil
+}
+
+// lineError is an error of one input line.
+type lineError struct {
+	line int
+	err  error
+}
+
+func (e lineError) Error() string { return fmt.Sprintf("line %d: %v", e.line, e.err) }
+func (e lineError) Unwrap() error { return e.err }
+
+// scanLines calls fn for every non-blank line of r (trimmed); fn's error
+// comes back as a lineError.
+func scanLines(r io.Reader, fn func(line int, b []byte) error) error {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64*1024), maxLine)
 	line := 0
@@ -62,31 +106,11 @@ func Load(r io.Reader, name string) ([]Example, error) {
 		if len(b) == 0 {
 			continue
 		}
-		var ex Example
-		dec := json.NewDecoder(bytes.NewReader(b))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&ex); err != nil {
-			return nil, fmt.Errorf("%s:%d: %w", name, line, err)
+		if err := fn(line, b); err != nil {
+			return lineError{line, err}
 		}
-		if dec.More() {
-			return nil, fmt.Errorf("%s:%d: more than one JSON value on the line", name, line)
-		}
-		if ex.ID == "" {
-			return nil, fmt.Errorf("%s:%d: missing id", name, line)
-		}
-		if first, dup := seen[ex.ID]; dup {
-			return nil, fmt.Errorf("%s:%d: duplicate id %q (first on line %d)", name, line, ex.ID, first)
-		}
-		seen[ex.ID] = line
-		out = append(out, ex)
 	}
-	if err := sc.Err(); err != nil {
-		if errors.Is(err, bufio.ErrTooLong) {
-			return nil, fmt.Errorf("%s:%d: line longer than %d bytes", name, line+1, maxLine)
-		}
-		return nil, fmt.Errorf("read %s: %w", name, err)
-	}
-	return out, nil
+	return sc.Err()
 }
 
 // Counts are the confusion counts of a binary decision with derived rates.
@@ -133,12 +157,33 @@ type DyadStats struct {
 	Precision float64 `json:"precision"` // Correct / Predicted
 }
 
+// Figures are the measures of one group of examples (a whole set, or one
+// language of it).
+type Figures struct {
+	Examples      int          `json:"examples"`
+	HardNegatives int          `json:"hard_negatives"`
+	Themes        []ThemeStats `json:"themes"`
+	// MacroF1 is the mean F1 over the themes.
+	MacroF1 float64 `json:"macro_f1"`
+	// HardNegativeFP counts the hard negatives with any theme flagged;
+	// HardNegativeFPRate is their share.
+	HardNegativeFP     int     `json:"hard_negative_fp"`
+	HardNegativeFPRate float64 `json:"hard_negative_fp_rate"`
+	// Negatives counts every example labelled with no theme (hard or not),
+	// the non-friction items; NegativeFPRate is the share with any theme
+	// flagged ("non-friction flagged").
+	Negatives      int     `json:"negatives"`
+	NegativeFP     int     `json:"negative_fp"`
+	NegativeFPRate float64 `json:"negative_fp_rate"`
+	// Countries compares predicted parties with labelled parties (micro-averaged).
+	Countries Counts    `json:"countries"`
+	Dyads     DyadStats `json:"dyads"`
+}
+
 // LangStats are the figures of one language's examples.
 type LangStats struct {
-	Lang          string  `json:"lang"`
-	Examples      int     `json:"examples"`
-	HardNegatives int     `json:"hard_negatives"`
-	MacroF1       float64 `json:"macro_f1"`
+	Lang string `json:"lang"`
+	Figures
 }
 
 // Mistake is an example whose themes or parties were not all right.
@@ -151,34 +196,112 @@ type Mistake struct {
 	WantParties []string           `json:"want_parties"`
 	GotParties  []string           `json:"got_parties"`
 	Scores      map[string]float64 `json:"scores"`
+	// Why lists, per theme over its threshold but not flagged, the rule
+	// that withheld it ("security:min-evidence").
+	Why []string `json:"why,omitempty"`
 }
 
-// Report is the result of an evaluation.
+// Report is the result of an evaluation: the figures of the whole set, per
+// language, and the examples that went wrong.
 type Report struct {
-	Examples       int          `json:"examples"`
-	LexiconVersion string       `json:"lexicon_version"`
-	Themes         []ThemeStats `json:"themes"`
-	MacroF1        float64      `json:"macro_f1"`
-	// HardNegatives counts the hard negatives; HardNegativeFP those with any
-	// theme flagged; HardNegativeFPRate is their share.
-	HardNegatives      int     `json:"hard_negatives"`
-	HardNegativeFP     int     `json:"hard_negative_fp"`
-	HardNegativeFPRate float64 `json:"hard_negative_fp_rate"`
-	// Negatives counts every example labelled with no theme (hard or not);
-	// NegativeFPRate is the share with any theme flagged.
-	Negatives      int     `json:"negatives"`
-	NegativeFP     int     `json:"negative_fp"`
-	NegativeFPRate float64 `json:"negative_fp_rate"`
-	// Countries compares predicted parties with labelled parties (micro-averaged).
-	Countries Counts      `json:"countries"`
-	Dyads     DyadStats   `json:"dyads"`
+	LexiconVersion string `json:"lexicon_version"`
+	Figures
 	Languages []LangStats `json:"languages"`
 	Mistakes  []Mistake   `json:"mistakes,omitempty"`
 }
 
+// acc accumulates the counts of one group of examples.
+type acc struct {
+	f      Figures
+	themes map[string]*Counts
+}
+
+func newAcc(themes []string) *acc {
+	a := &acc{themes: make(map[string]*Counts, len(themes))}
+	for _, t := range themes {
+		a.themes[t] = &Counts{}
+	}
+	return a
+}
+
+// add counts one example: got/want themes, parties and dyads.
+func (a *acc) add(got, want, gotP, wantP, gotD, wantD []string, hard bool) {
+	a.f.Examples++
+	for t, c := range a.themes {
+		g, w := slices.Contains(got, t), slices.Contains(want, t)
+		switch {
+		case g && w:
+			c.TP++
+		case g:
+			c.FP++
+		case w:
+			c.FN++
+		}
+	}
+	if hard {
+		a.f.HardNegatives++
+		if len(got) > 0 {
+			a.f.HardNegativeFP++
+		}
+	}
+	if len(want) == 0 {
+		a.f.Negatives++
+		if len(got) > 0 {
+			a.f.NegativeFP++
+		}
+	}
+	for _, p := range gotP {
+		if slices.Contains(wantP, p) {
+			a.f.Countries.TP++
+		} else {
+			a.f.Countries.FP++
+		}
+	}
+	for _, p := range wantP {
+		if !slices.Contains(gotP, p) {
+			a.f.Countries.FN++
+		}
+	}
+	d := &a.f.Dyads
+	d.Labelled += len(wantD)
+	d.Predicted += len(gotD)
+	for _, x := range wantD {
+		if slices.Contains(gotD, x) {
+			d.Found++
+		}
+	}
+	for _, x := range gotD {
+		if slices.Contains(wantD, x) {
+			d.Correct++
+		}
+	}
+}
+
+// finish derives the rates; themes gives the order of Themes.
+func (a *acc) finish(themes []string) Figures {
+	f := a.f
+	f.Themes = nil
+	f.MacroF1 = 0
+	for _, t := range themes {
+		c := *a.themes[t]
+		c.finish()
+		f.Themes = append(f.Themes, ThemeStats{Theme: t, Counts: c})
+		f.MacroF1 += c.F1
+	}
+	if len(themes) > 0 {
+		f.MacroF1 /= float64(len(themes))
+	}
+	f.HardNegativeFPRate = rate(f.HardNegativeFP, f.HardNegatives)
+	f.NegativeFPRate = rate(f.NegativeFP, f.Negatives)
+	f.Countries.finish()
+	f.Dyads.Recall = ratio(f.Dyads.Found, f.Dyads.Labelled)
+	f.Dyads.Precision = ratio(f.Dyads.Correct, f.Dyads.Predicted)
+	return f
+}
+
 // Evaluate scores every example and compares with its labels.
 func Evaluate(s *scoring.Scorer, ex []Example) Report {
-	rep := Report{Examples: len(ex), LexiconVersion: s.Version()}
+	rep := Report{LexiconVersion: s.Version()}
 	themes := s.Themes()
 	for _, e := range ex {
 		for _, t := range e.Themes {
@@ -188,122 +311,48 @@ func Evaluate(s *scoring.Scorer, ex []Example) Report {
 		}
 	}
 	slices.Sort(themes)
-	all := make(map[string]*Counts, len(themes))
-	type langAcc struct {
-		LangStats
-		themes map[string]*Counts
-	}
-	langs := make(map[string]*langAcc)
-	for _, t := range themes {
-		all[t] = &Counts{}
-	}
+	all := newAcc(themes)
+	langs := make(map[string]*acc)
 	for _, e := range ex {
 		res := s.Score(scoring.Doc{ID: e.ID, Title: e.Title, Text: e.Text, Lang: e.Lang})
 		got := flaggedThemes(res)
 		want := dedupe(e.Themes)
 		la := langs[e.Lang]
 		if la == nil {
-			la = &langAcc{LangStats: LangStats{Lang: e.Lang}, themes: make(map[string]*Counts)}
-			for _, t := range themes {
-				la.themes[t] = &Counts{}
-			}
+			la = newAcc(themes)
 			langs[e.Lang] = la
 		}
-		la.Examples++
-		for _, t := range themes {
-			g, w := slices.Contains(got, t), slices.Contains(want, t)
-			for _, c := range []*Counts{all[t], la.themes[t]} {
-				switch {
-				case g && w:
-					c.TP++
-				case g:
-					c.FP++
-				case w:
-					c.FN++
-				}
-			}
-		}
-		if e.HardNegative {
-			rep.HardNegatives++
-			la.HardNegatives++
-			if len(got) > 0 {
-				rep.HardNegativeFP++
-			}
-		}
-		if len(want) == 0 {
-			rep.Negatives++
-			if len(got) > 0 {
-				rep.NegativeFP++
-			}
-		}
-
 		wantP, gotP := dedupe(e.Parties), res.Countries
-		for _, p := range gotP {
-			if slices.Contains(wantP, p) {
-				rep.Countries.TP++
-			} else {
-				rep.Countries.FP++
-			}
-		}
-		for _, p := range wantP {
-			if !slices.Contains(gotP, p) {
-				rep.Countries.FN++
-			}
-		}
 		wantD := dyads(wantP)
 		gotD := make([]string, 0, len(res.Dyads))
 		for _, d := range res.Dyads {
 			gotD = append(gotD, d.String())
 		}
-		rep.Dyads.Labelled += len(wantD)
-		rep.Dyads.Predicted += len(gotD)
-		for _, d := range wantD {
-			if slices.Contains(gotD, d) {
-				rep.Dyads.Found++
-			}
-		}
-		for _, d := range gotD {
-			if slices.Contains(wantD, d) {
-				rep.Dyads.Correct++
-			}
-		}
+		all.add(got, want, gotP, wantP, gotD, wantD, e.HardNegative)
+		la.add(got, want, gotP, wantP, gotD, wantD, e.HardNegative)
 
 		if !sameSet(got, want) || !sameSet(gotP, wantP) {
 			scores := make(map[string]float64, len(res.Themes))
+			var why []string
 			for t, ts := range res.Themes {
 				scores[t] = ts.Score
+				for _, r := range ts.Rules {
+					if !strings.HasPrefix(r, "near:") {
+						why = append(why, t+":"+r)
+					}
+				}
 			}
+			slices.Sort(why)
 			rep.Mistakes = append(rep.Mistakes, Mistake{
 				ID: e.ID, Lang: e.Lang, Title: e.Title,
 				WantThemes: want, GotThemes: got, WantParties: wantP, GotParties: slices.Clone(gotP),
-				Scores: scores,
+				Scores: scores, Why: why,
 			})
 		}
 	}
-	for _, t := range themes {
-		c := all[t]
-		c.finish()
-		rep.Themes = append(rep.Themes, ThemeStats{Theme: t, Counts: *c})
-		rep.MacroF1 += c.F1
-	}
-	if len(themes) > 0 {
-		rep.MacroF1 /= float64(len(themes))
-	}
-	rep.HardNegativeFPRate = rate(rep.HardNegativeFP, rep.HardNegatives)
-	rep.NegativeFPRate = rate(rep.NegativeFP, rep.Negatives)
-	rep.Countries.finish()
-	rep.Dyads.Recall = ratio(rep.Dyads.Found, rep.Dyads.Labelled)
-	rep.Dyads.Precision = ratio(rep.Dyads.Correct, rep.Dyads.Predicted)
-	for _, la := range langs {
-		for _, t := range themes {
-			c := la.themes[t]
-			c.finish()
-			la.MacroF1 += c.F1
-		}
-		if len(themes) > 0 {
-			la.MacroF1 /= float64(len(themes))
-		}
-		rep.Languages = append(rep.Languages, la.LangStats)
+	rep.Figures = all.finish(themes)
+	for l, la := range langs {
+		rep.Languages = append(rep.Languages, LangStats{Lang: l, Figures: la.finish(themes)})
 	}
 	slices.SortFunc(rep.Languages, func(a, b LangStats) int { return strings.Compare(a.Lang, b.Lang) })
 	return rep
@@ -381,9 +430,13 @@ func (r Report) Write(w io.Writer) error {
 	d := r.Dyads
 	ew.printf("dyads                    found %d/%d labelled (%.3f), correct %d/%d predicted (%.3f)\n\n",
 		d.Found, d.Labelled, d.Recall, d.Correct, d.Predicted, d.Precision)
-	ew.printf("%-6s %8s %14s %9s\n", "lang", "examples", "hard negatives", "macro-F1")
+	ew.printf("%-5s %5s %5s %8s %-12s %-13s %-13s %-13s\n", "lang", "items", "hard", "macro-F1", "non-fr. flag", "country P/R", "dyad P/R", "dyads found")
 	for _, l := range r.Languages {
-		ew.printf("%-6s %8d %14d %9.3f\n", l.Lang, l.Examples, l.HardNegatives, l.MacroF1)
+		ew.printf("%-5s %5d %5d %8.3f %-12s %-13s %-13s %-13s\n", l.Lang, l.Examples, l.HardNegatives, l.MacroF1,
+			fmt.Sprintf("%d/%d", l.NegativeFP, l.Negatives),
+			fmt.Sprintf("%.3f/%.3f", l.Countries.Precision, l.Countries.Recall),
+			fmt.Sprintf("%.3f/%.3f", l.Dyads.Precision, l.Dyads.Recall),
+			fmt.Sprintf("%d/%d", l.Dyads.Found, l.Dyads.Labelled))
 	}
 	return ew.err
 }
@@ -395,6 +448,9 @@ func (r Report) WriteMistakes(w io.Writer) error {
 		ew.printf("%s [%s] %s\n", m.ID, m.Lang, m.Title)
 		ew.printf("    themes  want %v got %v  scores %s\n", m.WantThemes, m.GotThemes, fmtScores(m.Scores))
 		ew.printf("    parties want %v got %v\n", m.WantParties, m.GotParties)
+		if len(m.Why) > 0 {
+			ew.printf("    withheld %v\n", m.Why)
+		}
 	}
 	return ew.err
 }

@@ -154,6 +154,10 @@ type Floors struct {
 
 // TestFloors is the regression guard: the default scorer on the held-out
 // part must not fall below the floors recorded in testdata/floors.json.
+// The floors sit about 0.03-0.04 below the measured figures (docs/scoring.md),
+// more than one flipped example moves them (one of ~15 positives of a theme
+// moves macro-F1 by about 0.01, one of 35 hard negatives moves the rate by
+// 0.029): a lexicon change fails the build only when it loses ground.
 func TestFloors(t *testing.T) {
 	t.Parallel()
 	b, err := os.ReadFile("testdata/floors.json")
@@ -186,6 +190,43 @@ func TestFloors(t *testing.T) {
 	}
 	if r.Countries.F1 < f.CountryF1 {
 		t.Errorf("held-out country F1 %.3f below floor %.3f", r.Countries.F1, f.CountryF1)
+	}
+	if t.Failed() {
+		var buf bytes.Buffer
+		r.Write(&buf)
+		t.Log("\n" + buf.String())
+	}
+}
+
+// TestRealNewsFloors guards the real-news tuning half. Its texts are
+// published articles that are not committed (only the index is), so the test
+// can run only where they were rebuilt (docs/scoring.md); elsewhere it says
+// why it does not run. The synthetic floors above always run.
+func TestRealNewsFloors(t *testing.T) {
+	t.Parallel()
+	rn, err := LoadRealNews("testdata/realnews", "testdata/realnews/texts", SplitTune)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rn.Indexed == 0 {
+		t.Fatal("real-news index has no tune items")
+	}
+	if len(rn.Examples) == 0 {
+		t.Skipf("real-news texts absent: 0 of %d tune items have a text in testdata/realnews/texts (git-ignored; rebuild them as docs/scoring.md says)", rn.Indexed)
+	}
+	if rn.MissingTotal() > 0 {
+		t.Logf("%d of %d tune items have no text and are not evaluated", rn.MissingTotal(), rn.Indexed)
+	}
+	s, err := scoring.New(nil, scoring.Options{Builtin: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := Evaluate(s, rn.Examples)
+	if r.MacroF1 < 0.84 {
+		t.Errorf("real-news tune macro-F1 %.3f below floor 0.84", r.MacroF1)
+	}
+	if r.NegativeFPRate > 0.10 {
+		t.Errorf("real-news tune non-friction flagged %.3f above ceiling 0.10", r.NegativeFPRate)
 	}
 	if t.Failed() {
 		var buf bytes.Buffer

@@ -46,6 +46,9 @@ func (s *Scorer) explain(res *Result, sc *scratch, nTitle, nMatches, nSpans, nNe
 			j, ev, n := s.termRun(sc.terms, i, nTitle)
 			if n > 0 {
 				term := &ct.terms[sc.terms[i].term]
+				if d := sc.damp[t]; d >= 0 && term.incidentalIn&(1<<uint(d)) != 0 {
+					ev *= incidentalFactor
+				}
 				sp0 := len(spans)
 				for k := i; k < j && len(spans)-sp0 < maxSpans; k++ {
 					if !sc.terms[k].dead {
@@ -72,6 +75,9 @@ func (s *Scorer) explain(res *Result, sc *scratch, nTitle, nMatches, nSpans, nNe
 		})
 		if len(ms) > 0 {
 			ts.Matches = ms
+		}
+		if d := sc.damp[t]; d >= 0 {
+			rulesBuf = append(rulesBuf, ruleIncidental+s.themes[d].name)
 		}
 		if why[t] != "" {
 			rulesBuf = append(rulesBuf, why[t])
@@ -213,7 +219,7 @@ func (s *Scorer) resolvePlaces(sc *scratch, toks []token, nTitle int, titleSt, t
 
 // countries ranks the resolved country mentions by salience and picks the
 // parties to the friction and their dyads.
-func (s *Scorer) countries(res *Result, sc *scratch, toks []token, nTitle int, flagged []bool, anyFlagged bool) {
+func (s *Scorer) countries(res *Result, sc *scratch, toks []token, nTitle int, flagged []bool, anyFlagged, withParties bool) {
 	if len(sc.places) == 0 {
 		return
 	}
@@ -280,9 +286,6 @@ func (s *Scorer) countries(res *Result, sc *scratch, toks []token, nTitle int, f
 	for i, c := range sc.seen {
 		res.Mentions[i] = s.codes[c]
 	}
-	if !anyFlagged {
-		return
-	}
 	top := sc.sal[sc.seen[0]]
 	n := 0
 	for _, c := range sc.seen {
@@ -290,6 +293,11 @@ func (s *Scorer) countries(res *Result, sc *scratch, toks []token, nTitle int, f
 			break
 		}
 		n++
+	}
+	// With no theme flagged the parties are reported only when two states
+	// or more are the story's subjects; one salient country is a domestic story.
+	if !anyFlagged && (!withParties || n < minUnflaggedParties) {
+		return
 	}
 	res.Countries = res.Mentions[:n:n]
 	// A territory is not a party beside the country that administers it

@@ -43,6 +43,17 @@ const (
 	// minDistinctWeight: context words (weight below it) add evidence but do
 	// not count as distinct evidence.
 	minDistinctWeight = 1.0
+	// incidentalFactor is the share of its evidence an incidental term adds
+	// inside a story whose main theme is another one (troops in a tariff
+	// story); there it is not distinct evidence either.
+	incidentalFactor = 0.25
+	// An article with no theme flagged reports parties only when at least
+	// minUnflaggedParties countries are salient and some theme's score
+	// reaches unflaggedPartyScore: a story between two states with some of
+	// the themes' vocabulary (a friction the lexicon missed, the sides of an
+	// agreement), not every article that names two countries.
+	minUnflaggedParties = 2
+	unflaggedPartyScore = 0.4
 )
 
 // Rule ids explaining a score at or above the threshold that is not flagged.
@@ -55,6 +66,9 @@ const (
 	// ruleOneCountry: the article names a single country and the evidence is
 	// a single term, however strong: a domestic story using a theme's word.
 	ruleOneCountry = "one-country"
+	// ruleIncidental (as "incidental:<theme>"): the theme's incidental terms
+	// were dampened because the story is mainly about <theme>.
+	ruleIncidental = "incidental:"
 )
 
 // enough applies the evidence rules to a theme over its threshold; it
@@ -117,8 +131,15 @@ type scratch struct {
 	sal       []float64 // country index -> salience
 	first     []int32   // country index -> first mention token, -1 none
 	seen      []int16   // countries mentioned
-	evid      []float64 // per theme
-	distinct  []int     // per theme: live distinct terms
+	evid      []float64 // per theme: evidence of the core (not incidental) terms
+	distinct  []int     // per theme: live distinct core terms
+	incEvid   []float64 // per theme: evidence of the incidental terms
+	incDist   []int     // per theme: live distinct incidental terms
+	incMaxW   []float64 // per theme: heaviest live incidental term
+	damp      []int     // per theme: the theme whose story dampens its incidental terms, -1 none
+	devid     []float64 // per dampened theme: evidence after dampening
+	ddist     []int     // per dampened theme: distinct terms after dampening
+	dmaxW     []float64 // per dampened theme: heaviest term still counted in full
 	mark      []bool    // country index -> seen (kept all false between uses)
 	why       []string  // per theme: id of the rule withholding its flag, "" none
 	maxW      []float64 // per theme: heaviest live term
@@ -292,25 +313,41 @@ func (s *Scorer) score(d Doc, sc *scratch) Result {
 	sc.factor = resize(sc.factor, nThemes)
 	sc.distinct = resize(sc.distinct, nThemes)
 	sc.maxW = resize(sc.maxW, nThemes)
+	sc.incEvid = resize(sc.incEvid, nThemes)
+	sc.incDist = resize(sc.incDist, nThemes)
+	sc.incMaxW = resize(sc.incMaxW, nThemes)
+	sc.damp = resize(sc.damp, nThemes)
+	sc.devid = resize(sc.devid, nThemes)
+	sc.ddist = resize(sc.ddist, nThemes)
+	sc.dmaxW = resize(sc.dmaxW, nThemes)
 	for t := range sc.evid {
 		sc.evid[t] = 0
 		sc.factor[t] = 1
 		sc.distinct[t] = 0
 		sc.maxW[t] = 0
+		sc.incEvid[t] = 0
+		sc.incDist[t] = 0
+		sc.incMaxW[t] = 0
+		sc.damp[t] = -1
 	}
 	nMatches, nSpans, nRules := 0, 0, 0
 	for i := 0; i < len(sc.terms); {
 		j, ev, n := s.termRun(sc.terms, i, nTitle)
 		if n > 0 {
 			th := sc.terms[i].theme
-			sc.evid[th] += ev
-			w := s.themes[th].terms[sc.terms[i].term].weight
-			if w >= minDistinctWeight {
-				sc.distinct[th]++
+			ct := &s.themes[th].terms[sc.terms[i].term]
+			w := ct.weight
+			evid, distinct, maxW := sc.evid, sc.distinct, sc.maxW
+			if ct.incidentalIn != 0 {
+				evid, distinct, maxW = sc.incEvid, sc.incDist, sc.incMaxW
 			}
-			sc.maxW[th] = max(sc.maxW[th], w)
+			evid[th] += ev
+			if w >= minDistinctWeight {
+				distinct[th]++
+			}
+			maxW[th] = max(maxW[th], w)
 			nMatches++
-			if s.themes[th].terms[sc.terms[i].term].near() {
+			if ct.near() {
 				nRules++
 			}
 			nSpans += min(n, maxSpans)
@@ -362,15 +399,18 @@ func (s *Scorer) score(d Doc, sc *scratch) Result {
 	anyFlagged := false
 	nCountries := s.countCountries(sc)
 	sc.why = resize(sc.why, nThemes)
+	nRules += s.dampen(sc, lengthNorm, nTitle)
 	for t, ct := range s.themes {
-		x := sc.evid[t] / (halfEvidence * lengthNorm)
-		score := (1 - math.Exp2(-x)) * sc.factor[t]
-		score = math.Round(score*1e4) / 1e4
+		ev, distinct, maxW := sc.evid[t]+sc.incEvid[t], sc.distinct[t]+sc.incDist[t], max(sc.maxW[t], sc.incMaxW[t])
+		if sc.damp[t] >= 0 {
+			ev, distinct, maxW = sc.devid[t], sc.ddist[t], sc.dmaxW[t]
+		}
+		score := s.themeScore(t, ev, lengthNorm, sc)
 		f := score >= ct.threshold && score > 0
 		sc.why[t] = ""
 		if f {
 			// An evidence rule may withhold the flag; its id explains why.
-			if sc.why[t] = enough(sc.distinct[t], sc.maxW[t], nCountries); sc.why[t] != "" {
+			if sc.why[t] = enough(distinct, maxW, nCountries); sc.why[t] != "" {
 				f = false
 				nRules++
 			}
@@ -382,8 +422,75 @@ func (s *Scorer) score(d Doc, sc *scratch) Result {
 	s.explain(&res, sc, nTitle, nMatches, nSpans, nNegs, nRules, sc.why)
 
 	// 7. Countries: places after traps, salience, parties and dyads.
-	s.countries(&res, sc, toks, nTitle, flagged, anyFlagged)
+	withParties := anyFlagged
+	for _, ts := range res.Themes {
+		withParties = withParties || ts.Score >= unflaggedPartyScore
+	}
+	s.countries(&res, sc, toks, nTitle, flagged, anyFlagged, withParties)
 	return res
+}
+
+// themeScore squashes a theme's evidence into its score (rounded to 4
+// decimals), applying its article negatives' factors.
+func (s *Scorer) themeScore(t int, evidence, lengthNorm float64, sc *scratch) float64 {
+	x := evidence / (halfEvidence * lengthNorm)
+	score := (1 - math.Exp2(-x)) * sc.factor[t]
+	return math.Round(score*1e4) / 1e4
+}
+
+// dampen decides, per theme with incidental evidence, whether the story is
+// mainly another theme's: the theme (other than this one) with the most core
+// evidence, if that exceeds this theme's core evidence and its full evidence
+// reaches its threshold. The incidental terms that name that theme (troops
+// or cartels in a tariff story) then count incidentalFactor of their
+// evidence and are not distinct evidence; sc.devid, sc.ddist and sc.dmaxW
+// hold the dampened figures. It returns the number of themes dampened (each
+// gets a rule id).
+func (s *Scorer) dampen(sc *scratch, lengthNorm float64, nTitle int) int {
+	n := 0
+	for t := range s.themes {
+		if sc.incEvid[t] == 0 {
+			continue
+		}
+		u := -1
+		for v := range s.themes {
+			if v == t || sc.evid[v] <= sc.evid[t] || (u >= 0 && sc.evid[v] <= sc.evid[u]) {
+				continue
+			}
+			if s.themeScore(v, sc.evid[v]+sc.incEvid[v], lengthNorm, sc) < s.themes[v].threshold {
+				continue
+			}
+			u = v
+		}
+		if u < 0 {
+			continue
+		}
+		ev, distinct, maxW, hit := sc.evid[t], sc.distinct[t], sc.maxW[t], false
+		i, _ := slices.BinarySearchFunc(sc.terms, int16(t), func(tm termOcc, th int16) int { return cmp.Compare(tm.theme, th) })
+		for i < len(sc.terms) && int(sc.terms[i].theme) == t {
+			j, e, live := s.termRun(sc.terms, i, nTitle)
+			ct := &s.themes[t].terms[sc.terms[i].term]
+			if live > 0 && ct.incidentalIn != 0 {
+				if ct.incidentalIn&(1<<uint(u)) != 0 {
+					ev += incidentalFactor * e
+					hit = true
+				} else {
+					ev += e
+					if ct.weight >= minDistinctWeight {
+						distinct++
+					}
+					maxW = max(maxW, ct.weight)
+				}
+			}
+			i = j
+		}
+		if hit {
+			sc.damp[t] = u
+			sc.devid[t], sc.ddist[t], sc.dmaxW[t] = ev, distinct, maxW
+			n++
+		}
+	}
+	return n
 }
 
 // longer reports whether hit a should replace b as the longest term at a

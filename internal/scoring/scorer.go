@@ -16,7 +16,7 @@ import (
 
 // FormulaVersion names the score formula; it is part of the lexicon version
 // hash so that a change of formula changes every stored version.
-const FormulaVersion = "lexscore/2"
+const FormulaVersion = "lexscore/3"
 
 // Options configures New.
 type Options struct {
@@ -95,6 +95,9 @@ type cTerm struct {
 	// nearCountry: the near rule also accepts any country mention ("@country").
 	nearCountry bool
 	rule        string // "near:<id>", the rule id of a near rule
+	// incidentalIn: bit i set when the term is dampened inside a story
+	// whose main theme is theme i (see config.Term.Incidental).
+	incidentalIn uint64
 }
 
 // NearCountry in a term's near list stands for any mention of a country in
@@ -237,8 +240,10 @@ func writeCanonical(h hash.Hash, themes []*mergedTheme) {
 		for _, tm := range t.terms {
 			near := slices.Clone(tm.Near)
 			slices.Sort(near)
-			lines = append(lines, fmt.Sprintf("term %q weight %s lang %q id %q near %q within %d",
-				tm.Pattern, f(tm.Weight), tm.Lang, tm.ID, near, tm.Within))
+			inc := slices.Clone(tm.Incidental)
+			slices.Sort(inc)
+			lines = append(lines, fmt.Sprintf("term %q weight %s lang %q id %q near %q within %d incidental %q",
+				tm.Pattern, f(tm.Weight), tm.Lang, tm.ID, near, tm.Within, inc))
 		}
 		for _, n := range t.negs {
 			lines = append(lines, fmt.Sprintf("negative %q lang %q scope %q factor %s", n.Pattern, n.Lang, n.Scope, f(n.Factor)))
@@ -332,6 +337,18 @@ func (c *compiler) compile(merged []*mergedTheme, names []gazName, traps []gazTr
 		s.names = append(s.names, mt.name)
 		for _, tm := range mt.terms {
 			term := cTerm{id: tm.ID, pattern: tm.Pattern, weight: tm.Weight, anchor: -1, within: int32(tm.Within)}
+			for _, name := range tm.Incidental {
+				i := slices.IndexFunc(merged, func(m *mergedTheme) bool { return m.name == name })
+				switch {
+				case i < 0:
+					return fmt.Errorf("%s:%d: themes.%s.terms %q: incidental: unknown theme %q", tm.source, tm.Line, mt.name, tm.Pattern, name)
+				case i == ti:
+					return fmt.Errorf("%s:%d: themes.%s.terms %q: incidental: a term cannot be incidental in its own theme", tm.source, tm.Line, mt.name, tm.Pattern)
+				case i >= 64:
+					return fmt.Errorf("%s:%d: themes.%s.terms %q: incidental: at most 64 themes can be named", tm.source, tm.Line, mt.name, tm.Pattern)
+				}
+				term.incidentalIn |= 1 << uint(i)
+			}
 			lang := c.lang(tm.Lang)
 			for _, np := range tm.Near {
 				if np == NearCountry {
