@@ -294,10 +294,26 @@ func (s *Scorer) countries(res *Result, sc *scratch, toks []token, nTitle int, f
 		}
 		n++
 	}
-	// With no theme flagged the parties are reported only when two states
-	// or more are the story's subjects; one salient country is a domestic story.
-	if !anyFlagged && (!withParties || n < minUnflaggedParties) {
-		return
+	// A friction has two sides. When a flagged story's salience rule leaves
+	// one party, the next country named is the other side: the state acted
+	// on is often named once, in the body, while the actor fills the text.
+	if anyFlagged && n == 1 && len(sc.seen) > 1 {
+		n = 2
+	}
+	// With no theme flagged the parties are reported only for a bilateral
+	// story: exactly two salient states, both named in the title or the
+	// first sentence (its subjects). One salient country is a domestic
+	// story; three or more are a multilateral event or routine figures,
+	// with no two sides to report.
+	if !anyFlagged {
+		if !withParties || n != unflaggedParties {
+			return
+		}
+		for _, c := range sc.seen[:n] {
+			if f := sc.first[c]; int(f) >= nTitle && toks[f].sent != leadSent {
+				return
+			}
+		}
 	}
 	res.Countries = res.Mentions[:n:n]
 	// A territory is not a party beside the country that administers it

@@ -47,12 +47,13 @@ const (
 	// inside a story whose main theme is another one (troops in a tariff
 	// story); there it is not distinct evidence either.
 	incidentalFactor = 0.25
-	// An article with no theme flagged reports parties only when at least
-	// minUnflaggedParties countries are salient and some theme's score
-	// reaches unflaggedPartyScore: a story between two states with some of
-	// the themes' vocabulary (a friction the lexicon missed, the sides of an
-	// agreement), not every article that names two countries.
-	minUnflaggedParties = 2
+	// An article with no theme flagged reports parties only when exactly
+	// unflaggedParties countries are salient, both named in the title or
+	// first sentence, and some theme's score reaches unflaggedPartyScore: a
+	// story between two states with some of the themes' vocabulary (a
+	// friction the lexicon missed, the sides of an agreement), not every
+	// article that names two countries.
+	unflaggedParties = 2
 	unflaggedPartyScore = 0.4
 )
 

@@ -16,7 +16,7 @@ import (
 
 // FormulaVersion names the score formula; it is part of the lexicon version
 // hash so that a change of formula changes every stored version.
-const FormulaVersion = "lexscore/3"
+const FormulaVersion = "lexscore/4"
 
 // Options configures New.
 type Options struct {
