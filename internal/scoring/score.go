@@ -26,7 +26,7 @@ const (
 	maxSpans = 16
 	// Party selection: a country is a party when its salience is at least
 	// partyShare of the top country's and at least partyMin; at most maxParties.
-	partyShare = 0.35
+	partyShare = 0.45
 	partyMin   = 1.0
 	maxParties = 4
 	// Salience of one mention by where it is, plus proximity to friction.
