@@ -62,9 +62,11 @@ themes:
 	}
 }
 
-// TestUnflaggedParties: two states that are the subjects of a story with
-// some theme vocabulary are parties even when nothing is flagged; a story
-// naming one country has none.
+// TestUnflaggedParties: with nothing flagged, parties are reported only
+// for a bilateral story: exactly two salient states, both named in the
+// title or first sentence, and some theme vocabulary. A domestic story, a
+// multilateral one and a story whose second state appears only later in
+// the text report none.
 func TestUnflaggedParties(t *testing.T) {
 	t.Parallel()
 	// One supporting term, title and text: a score over 0.4 that the
@@ -73,17 +75,63 @@ func TestUnflaggedParties(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := s.Score(Doc{Lang: "en", Title: "Chile and Peru sign trade agreement", Text: "Chile and Peru signed an agreement on Monday to expand bilateral trade in fruit and copper, the two governments said."})
-	for _, ts := range r.Themes {
-		if ts.Flagged {
-			t.Fatalf("cooperation story flagged: %+v", r.Themes)
+	for _, tc := range []struct {
+		name, title, text string
+		want              []string
+	}{
+		{"bilateral agreement", "Chile and Peru sign trade agreement",
+			"Chile and Peru signed an agreement on Monday to expand bilateral trade in fruit and copper, the two governments said. Officials from Brazil attended.",
+			[]string{"CL", "PE"}},
+		{"one country", "Chile raises trade fees",
+			"Chile will raise trade fees next year, the economy ministry said.", nil},
+		{"multilateral", "Chile, Peru, Colombia and Ecuador sign trade agreement",
+			"Chile, Peru, Colombia and Ecuador signed an agreement on Monday to expand trade in fruit and copper.", nil},
+		{"second state only in the body", "Chile signs trade agreement",
+			"Chile signed an agreement on Monday to expand trade in fruit and copper. Officials said the accord covers Peru. Peru exports fruit.", nil},
+	} {
+		r := s.Score(Doc{Lang: "en", Title: tc.title, Text: tc.text})
+		for _, ts := range r.Themes {
+			if ts.Flagged {
+				t.Fatalf("%s: flagged: %+v", tc.name, r.Themes)
+			}
+		}
+		if r.Themes["trade"].Score < unflaggedPartyScore {
+			t.Fatalf("%s: trade score %v below %v: the case does not test the party rule", tc.name, r.Themes["trade"].Score, unflaggedPartyScore)
+		}
+		got := slices.Sorted(slices.Values(r.Countries))
+		if !slices.Equal(got, tc.want) || len(r.Dyads) != len(tc.want)*(len(tc.want)-1)/2 {
+			t.Errorf("%s: countries %v dyads %v, want %v (mentions %v)", tc.name, r.Countries, r.Dyads, tc.want, r.Mentions)
 		}
 	}
-	if got := slices.Sorted(slices.Values(r.Countries)); !slices.Equal(got, []string{"CL", "PE"}) || len(r.Dyads) != 1 {
-		t.Errorf("countries %v dyads %v, want CL, PE and their dyad (scores %+v)", r.Countries, r.Dyads, r.Themes["trade"].Score)
+}
+
+// TestTwoSides: a flagged friction whose salience rule leaves one party
+// takes the next country named as the other side; with no other country
+// named it keeps one party and no dyad.
+func TestTwoSides(t *testing.T) {
+	t.Parallel()
+	s, err := incidentalScorer(t, "themes:\n  trade:\n    terms: [{term: tariffs, weight: 2}, {term: trade war, weight: 3}]\n")
+	if err != nil {
+		t.Fatal(err)
 	}
-	r = s.Score(Doc{Lang: "en", Title: "Chile raises university fees", Text: "Universities in Chile will raise fees next year, the education ministry said."})
-	if len(r.Countries) != 0 || len(r.Dyads) != 0 {
-		t.Errorf("one-country story: countries %v dyads %v, want none", r.Countries, r.Dyads)
+	for _, tc := range []struct {
+		name, title, text string
+		want              []string
+	}{
+		{"target named once", "China imposes tariffs in trade war",
+			"China imposed tariffs on Monday in an escalating trade war, officials in Beijing said. China said the tariffs would stay. Chinese officials gave no date. The measures target wine from Australia.",
+			[]string{"AU", "CN"}},
+		{"no other country", "China imposes tariffs in trade war",
+			"China imposed tariffs on Monday in an escalating trade war, officials in Beijing said.",
+			[]string{"CN"}},
+	} {
+		r := s.Score(Doc{Lang: "en", Title: tc.title, Text: tc.text})
+		if !r.Themes["trade"].Flagged {
+			t.Fatalf("%s: trade not flagged: %+v", tc.name, r.Themes)
+		}
+		got := slices.Sorted(slices.Values(r.Countries))
+		if !slices.Equal(got, tc.want) || len(r.Dyads) != len(tc.want)*(len(tc.want)-1)/2 {
+			t.Errorf("%s: countries %v dyads %v, want %v (mentions %v)", tc.name, r.Countries, r.Dyads, tc.want, r.Mentions)
+		}
 	}
 }
