@@ -53,7 +53,7 @@ const (
 	// story between two states with some of the themes' vocabulary (a
 	// friction the lexicon missed, the sides of an agreement), not every
 	// article that names two countries.
-	unflaggedParties = 2
+	unflaggedParties    = 2
 	unflaggedPartyScore = 0.4
 )
 
