@@ -1,6 +1,7 @@
 package scoring
 
 import (
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -133,5 +134,24 @@ func TestTwoSides(t *testing.T) {
 		if !slices.Equal(got, tc.want) || len(r.Dyads) != len(tc.want)*(len(tc.want)-1)/2 {
 			t.Errorf("%s: countries %v dyads %v, want %v (mentions %v)", tc.name, r.Countries, r.Dyads, tc.want, r.Mentions)
 		}
+	}
+}
+
+// TestArticleNegativeOnIncidental: an article negative (a cooperation
+// context) scales a theme whose evidence is all incidental terms too; it
+// used to apply only when the theme had core evidence, so "organised
+// crime" in a signed cooperation agreement kept its full score.
+func TestArticleNegativeOnIncidental(t *testing.T) {
+	t.Parallel()
+	s, err := incidentalScorer(t, "themes:\n  security:\n    terms: [{term: organised crime, weight: 3, incidental: [migration]}]\n    negatives: [{term: cooperation agreement, scope: article, factor: 0.5}]\n  migration:\n    terms: [{term: asylum, weight: 1}]\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := Doc{Lang: "en", Title: "Chile and Peru against organised crime", Text: "Chile and Peru will fight organised crime together."}
+	plain := s.Score(doc).Themes["security"].Score
+	doc.Text += " They signed a cooperation agreement."
+	r := s.Score(doc).Themes["security"]
+	if want := math.Round(plain*0.5*1e4) / 1e4; math.Abs(r.Score-want) > 2e-4 || len(r.Negatives) != 1 {
+		t.Errorf("security score %v with negatives %+v, want %v (half of %v) and the negative listed", r.Score, r.Negatives, want, plain)
 	}
 }

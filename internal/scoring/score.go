@@ -370,7 +370,7 @@ func (s *Scorer) score(d Doc, sc *scratch) Result {
 	for i := range sc.negs {
 		n := &sc.negs[i]
 		cn := &s.themes[n.theme].negs[n.neg]
-		if cn.article && sc.evid[n.theme] > 0 {
+		if cn.article && sc.evid[n.theme]+sc.incEvid[n.theme] > 0 {
 			n.used = true
 		}
 		if !n.used {
