@@ -221,12 +221,26 @@ func TestRealNewsFloors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Floors about 0.04 below the figures of docs/scoring.md (2026-12-05:
+	// macro-F1 0.922, non-friction 2/82, dyads R 0.788 / P 0.903): one
+	// flipped item moves macro-F1 by about 0.01, the non-friction rate by
+	// 0.012 and the dyad figures by at most 6 pairs of ~200 (a four-party
+	// story), 0.03.
+	const (
+		floorMacroF1    = 0.88
+		ceilNonFriction = 0.07
+		floorDyadRecall = 0.75
+		floorDyadPrec   = 0.86
+	)
 	r := Evaluate(s, rn.Examples)
-	if r.MacroF1 < 0.84 {
-		t.Errorf("real-news tune macro-F1 %.3f below floor 0.84", r.MacroF1)
+	if r.MacroF1 < floorMacroF1 {
+		t.Errorf("real-news tune macro-F1 %.3f below floor %.2f", r.MacroF1, floorMacroF1)
 	}
-	if r.NegativeFPRate > 0.10 {
-		t.Errorf("real-news tune non-friction flagged %.3f above ceiling 0.10", r.NegativeFPRate)
+	if r.NegativeFPRate > ceilNonFriction {
+		t.Errorf("real-news tune non-friction flagged %.3f above ceiling %.2f", r.NegativeFPRate, ceilNonFriction)
+	}
+	if r.Dyads.Recall < floorDyadRecall || r.Dyads.Precision < floorDyadPrec {
+		t.Errorf("real-news tune dyads R %.3f / P %.3f below floors %.2f / %.2f", r.Dyads.Recall, r.Dyads.Precision, floorDyadRecall, floorDyadPrec)
 	}
 	if t.Failed() {
 		var buf bytes.Buffer
