@@ -282,7 +282,8 @@ func (r *Rescorer) pass(ctx context.Context, sc Scorer, since time.Time) (int, e
 	return total, nil
 }
 
-// scoreAll scores a batch on every core: the scorer is safe for concurrent use.
+// scoreAll scores and encodes a batch on every core (the scorer is safe for
+// concurrent use), which leaves the single writer only the inserts.
 func scoreAll(sc Scorer, arts []store.StoredArticle) []store.Rescored {
 	out := make([]store.Rescored, len(arts))
 	workers := min(runtime.GOMAXPROCS(0), len(arts))
@@ -295,6 +296,10 @@ func scoreAll(sc Scorer, arts []store.StoredArticle) []store.Rescored {
 				a := arts[i]
 				out[i] = store.Rescored{Article: a,
 					Result: sc.Score(scoring.Doc{ID: a.Item.Key, Title: a.Item.Title, Text: a.Item.Text, Lang: a.Item.Lang})}
+				// A scoring that cannot be encoded stays unencoded:
+				// SaveRescored encodes it again and fails the batch with
+				// the error, where failures are retried and counted.
+				_ = out[i].Encode()
 			}
 		}()
 	}
