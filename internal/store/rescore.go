@@ -143,25 +143,7 @@ func (db *DB) SaveRescored(ctx context.Context, batch []Rescored) (int, error) {
 	if err := tx.Commit(); err != nil {
 		return 0, fmt.Errorf("save re-scored: commit: %w", err)
 	}
-	db.ck.requestCheckpoint()
 	return n, nil
-}
-
-// requestCheckpoint asks the checkpointer for a passive checkpoint after a
-// re-scoring batch. Without it re-scoring, which writes a batch of a few
-// hundred articles' rows per commit, lets the log grow to the writer's
-// safety threshold (100 MB), whose checkpoint then runs inside a re-scoring
-// commit and holds the writer, which ingest waits for, for a third of a
-// second. A request while one is pending is dropped, so checkpoints run
-// back to back at most, on a reader connection.
-func (c *checkpointer) requestCheckpoint() {
-	if c == nil {
-		return
-	}
-	select {
-	case c.wake <- struct{}{}:
-	default:
-	}
 }
 
 const keyExportedLexicon = "exported_lexicon_version"
