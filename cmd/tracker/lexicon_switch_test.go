@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"maps"
@@ -17,6 +18,9 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+
+	"github.com/tensiontracker/tracker/internal/scoring"
+	"github.com/tensiontracker/tracker/internal/store"
 )
 
 // switchFamilies are the window series a lexicon switch could disturb: the
@@ -173,7 +177,9 @@ const addedTheme = `themes:
 // 1h, 6h and 1d) must be at least 90% of its final value, with
 // tracker_lexicon_info switching exactly once, from the old version to the
 // new. A feed keeps publishing meanwhile: ingest must commit while
-// re-scoring runs.
+// re-scoring runs. At the end, the store's window figures under the new
+// version must equal the old version's at the same instant: re-scoring
+// keeps whatever the store aggregates right.
 //
 // The articles span 2 days (100,000 articles is what issue 11's 2,000
 // feeds bring in two days), so the 6h window is an eighth of the store and
@@ -214,7 +220,7 @@ func TestLexiconSwitchInvisible(t *testing.T) {
 	// The operator edits the lexicon and restarts.
 	switchConfig(t, dir, fresh, addedTheme)
 	restart := time.Now()
-	_, base, stop = runApp(t, cfgPath)
+	app, base, stop := runApp(t, cfgPath)
 	defer stop()
 	var scrapes []switchScrape
 	tick := time.NewTicker(100 * time.Millisecond)
@@ -317,6 +323,24 @@ func TestLexiconSwitchInvisible(t *testing.T) {
 		t.Errorf("no article of the fresh feed committed during %v of re-scoring: ingest starved", during[len(during)-1].at-during[0].at)
 	}
 
+	// Re-scoring wrote the aggregates right: at one instant, the new
+	// version's window figures are the old one's (the added theme changed
+	// no score), read through the store as the collector reads them.
+	at := time.Now()
+	windows := []time.Duration{time.Hour, 6 * time.Hour, 24 * time.Hour}
+	watch := []scoring.Dyad{{A: "MX", B: "US"}, {A: "CN", B: "JP"}, {A: "IN", B: "PK"}}
+	oldStats, err := app.db.WindowStats(context.Background(), at, windows, oldVersion, watch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newStats, err := app.db.WindowStats(context.Background(), at, windows, newVersion, watch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range windowStatsDiff(oldStats, newStats) {
+		t.Errorf("after re-scoring, %s", d)
+	}
+
 	rescoring := during[len(during)-1].at
 	took := make([]time.Duration, len(scrapes))
 	for i, s := range scrapes {
@@ -336,4 +360,55 @@ func TestLexiconSwitchInvisible(t *testing.T) {
 			t.Logf("final %s = %v (before the restart %v)", k, final.window[k], before.window[k])
 		}
 	}
+}
+
+// windowStatsDiff lists where the window figures of two lexicon versions
+// that score every article alike differ: every figure of old must be in
+// new (sums to rounding: they add the same numbers, maybe in another
+// order), and a theme only new has must be zero.
+func windowStatsDiff(old, new []store.WindowStats) []string {
+	var out []string
+	near := func(a, b float64) bool { return math.Abs(a-b) <= 1e-9*max(1, math.Abs(a)) }
+	themes := func(where string, o, n map[string]store.ThemeAgg) {
+		for name, nt := range n {
+			ot, ok := o[name]
+			if !ok {
+				ot = store.ThemeAgg{}
+			}
+			if nt.Flagged != ot.Flagged || !near(nt.FlaggedWeighted, ot.FlaggedWeighted) || !near(nt.ScoreSum, ot.ScoreSum) {
+				out = append(out, fmt.Sprintf("%s theme %s: %+v under the new version, %+v under the old", where, name, nt, ot))
+			}
+		}
+		for name := range o {
+			if _, ok := n[name]; !ok {
+				out = append(out, fmt.Sprintf("%s theme %s: missing under the new version", where, name))
+			}
+		}
+	}
+	for i := range old {
+		o, n := old[i], new[i]
+		w := model.Duration(o.Window).String()
+		if o.Stories != n.Stories || !near(o.StoriesWeighted, n.StoriesWeighted) || o.Articles != n.Articles {
+			out = append(out, fmt.Sprintf("%s: stories %d/%v articles %d under the new version, %d/%v %d under the old",
+				w, n.Stories, n.StoriesWeighted, n.Articles, o.Stories, o.StoriesWeighted, o.Articles))
+		}
+		themes(w, o.Themes, n.Themes)
+		for key, od := range o.Dyads {
+			nd := n.Dyads[key]
+			if od.Stories != nd.Stories || !near(od.StoriesWeighted, nd.StoriesWeighted) {
+				out = append(out, fmt.Sprintf("%s dyad %s: %d/%v stories under the new version, %d/%v under the old",
+					w, key, nd.Stories, nd.StoriesWeighted, od.Stories, od.StoriesWeighted))
+			}
+			themes(w+" dyad "+key, od.Themes, nd.Themes)
+		}
+		for feed, of := range o.Feeds {
+			nf := n.Feeds[feed]
+			for theme, nflag := range nf.Flagged {
+				if nflag != of.Flagged[theme] {
+					out = append(out, fmt.Sprintf("%s feed %s theme %s: %d flagged under the new version, %d under the old", w, feed, theme, nflag, of.Flagged[theme]))
+				}
+			}
+		}
+	}
+	return out
 }
