@@ -22,6 +22,13 @@ type RescoreCursor struct {
 	ID        int64
 }
 
+// RescoreFrom is the cursor of a pass that starts with the articles
+// published at or before t: a pass over older articles, after the newer
+// ones were re-scored, need not walk past those again.
+func RescoreFrom(t time.Time) RescoreCursor {
+	return RescoreCursor{Published: ms(t), ID: math.MaxInt64}
+}
+
 // ArticlesToRescore returns up to limit articles published after since that
 // have no scoring under lexiconVersion, newest first, starting after cur,
 // and the cursor to pass for the next batch. Newest first is what makes a
