@@ -352,9 +352,9 @@ func TestLexiconSwitchInvisible(t *testing.T) {
 		worstName = fmt.Sprintf("%s at scrape %d", worstKey, worstAt)
 	}
 	t.Logf("%d articles: %d scrapes; switch %s -> %s seen at scrape %d (%v after the restart); re-scoring seen until %v; "+
-		"%d populated series; lowest figure %.3f of final (%s); %v fresh articles committed during re-scoring; scrape time median %v, max %v",
+		"%d populated series; lowest figure %.3f of final (%s); %v fresh articles committed during re-scoring; scrape time median %v, max %v (before the restart, idle: %v)",
 		articles, len(scrapes), oldVersion, newVersion, switchAt, scrapes[switchAt].at.Round(time.Millisecond),
-		rescoring.Round(time.Millisecond), populated, worst, worstName, ingestedDuring, took[len(took)/2], took[len(took)-1])
+		rescoring.Round(time.Millisecond), populated, worst, worstName, ingestedDuring, took[len(took)/2], took[len(took)-1], before.took.Round(time.Millisecond))
 	if testing.Verbose() {
 		for _, k := range slices.Sorted(maps.Keys(final.window)) {
 			t.Logf("final %s = %v (before the restart %v)", k, final.window[k], before.window[k])
