@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -19,6 +20,15 @@ const testToken = "s3cret-reload-token"
 // fast config watcher, and waits for the first fetch of every feed.
 func startApp(t *testing.T, cfgPath string) (*App, string) {
 	t.Helper()
+	app, base, _ := runApp(t, cfgPath)
+	return app, base
+}
+
+// runApp is startApp for tests that stop the daemon before the test ends
+// (a restart): stop shuts it down and closes its database; it runs at
+// cleanup too if the test did not call it.
+func runApp(t *testing.T, cfgPath string) (*App, string, func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	app := &App{ConfigPath: cfgPath, ListenAddress: "127.0.0.1:0", Log: testLog(t), FirstFetchNow: true, ConfigPollInterval: 100 * time.Millisecond}
 	if err := app.Open(ctx); err != nil {
@@ -27,19 +37,23 @@ func startApp(t *testing.T, cfgPath string) (*App, string) {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- app.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		<-errc
-		if err := app.Close(); err != nil {
-			t.Errorf("close: %v", err)
-		}
-	})
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			<-errc
+			if err := app.Close(); err != nil {
+				t.Errorf("close: %v", err)
+			}
+		})
+	}
+	t.Cleanup(stop)
 	base := "http://" + app.Addr()
 	waitFor(t, "the server to be ready", func() bool {
 		code, _ := get(t, base+"/-/ready")
 		return code == http.StatusOK
 	})
-	return app, base
+	return app, base, stop
 }
 
 func waitFor(t *testing.T, what string, cond func() bool) {

@@ -121,6 +121,9 @@ func (r *Rescorer) Start(ctx context.Context, sc Scorer, plan Plan, publish func
 func (r *Rescorer) background(ctx context.Context, sc Scorer, plan Plan, switchLater bool, publish func(string)) {
 	version := sc.Version()
 	total := 0
+	// from is where the first pass over the other articles starts: below
+	// the windows, once they are re-scored.
+	var from store.RescoreCursor
 	if switchLater {
 		r.log.Info("re-scoring the metric windows before switching lexicon", "from", r.ExportedVersion(), "to", version, "window", plan.Window)
 		// The window moves while re-scoring runs; scoring from its start
@@ -134,6 +137,7 @@ func (r *Rescorer) background(ctx context.Context, sc Scorer, plan Plan, switchL
 		if !ok {
 			return
 		}
+		from = store.RescoreFrom(since)
 		if _, ok := r.retrying(ctx, "record the exported lexicon version", func() (int, error) {
 			return 0, r.store.SetExportedLexicon(ctx, version)
 		}); !ok {
@@ -149,7 +153,7 @@ func (r *Rescorer) background(ctx context.Context, sc Scorer, plan Plan, switchL
 	}); !ok {
 		return
 	}
-	n, ok := r.retrying(ctx, "re-score stored articles", func() (int, error) { return r.Run(ctx, sc, plan.Since) })
+	n, ok := r.retrying(ctx, "re-score stored articles", func() (int, error) { return r.run(ctx, sc, plan.Since, from) })
 	total += n
 	if ok && total > 0 {
 		r.log.Info("re-scoring complete", "lexicon_version", version, "rescored", total)
@@ -210,13 +214,22 @@ func (r *Rescorer) Wait() {
 // stored with the previous scorer while a pass went by is caught by the
 // next. Start runs it in the background; `tracker rescore` directly.
 func (r *Rescorer) Run(ctx context.Context, sc Scorer, since time.Time) (int, error) {
+	return r.run(ctx, sc, since, store.RescoreCursor{})
+}
+
+// run is Run with the first pass starting at from (the zero cursor: the
+// newest article); the next passes start at the newest. Skipping the
+// windows re-scored just before saves walking past their articles (half
+// of a two-day store) to reach the first one to score.
+func (r *Rescorer) run(ctx context.Context, sc Scorer, since time.Time, from store.RescoreCursor) (int, error) {
 	total := 0
 	for {
-		n, err := r.pass(ctx, sc, since)
+		n, err := r.pass(ctx, sc, since, from)
 		total += n
-		if err != nil || n == 0 {
+		if err != nil || (n == 0 && from == store.RescoreCursor{}) {
 			return total, err
 		}
+		from = store.RescoreCursor{}
 	}
 }
 
@@ -225,7 +238,7 @@ func (r *Rescorer) Run(ctx context.Context, sc Scorer, since time.Time) (int, er
 // while the previous one is written, so the writer connection is busy only
 // with inserts; between two batches it is free for ingest, which is
 // waiting for it if it has anything to write.
-func (r *Rescorer) pass(ctx context.Context, sc Scorer, since time.Time) (int, error) {
+func (r *Rescorer) pass(ctx context.Context, sc Scorer, since time.Time, from store.RescoreCursor) (int, error) {
 	version := sc.Version()
 	type scored struct {
 		batch []store.Rescored
@@ -236,7 +249,7 @@ func (r *Rescorer) pass(ctx context.Context, sc Scorer, since time.Time) (int, e
 	batches := make(chan scored, 1)
 	go func() {
 		defer close(batches)
-		var cur store.RescoreCursor
+		cur := from
 		for {
 			arts, next, err := r.store.ArticlesToRescore(ctx, version, since, cur, r.batch)
 			if err != nil {
@@ -282,7 +295,8 @@ func (r *Rescorer) pass(ctx context.Context, sc Scorer, since time.Time) (int, e
 	return total, nil
 }
 
-// scoreAll scores a batch on every core: the scorer is safe for concurrent use.
+// scoreAll scores and encodes a batch on every core (the scorer is safe for
+// concurrent use), which leaves the single writer only the inserts.
 func scoreAll(sc Scorer, arts []store.StoredArticle) []store.Rescored {
 	out := make([]store.Rescored, len(arts))
 	workers := min(runtime.GOMAXPROCS(0), len(arts))
@@ -295,6 +309,10 @@ func scoreAll(sc Scorer, arts []store.StoredArticle) []store.Rescored {
 				a := arts[i]
 				out[i] = store.Rescored{Article: a,
 					Result: sc.Score(scoring.Doc{ID: a.Item.Key, Title: a.Item.Title, Text: a.Item.Text, Lang: a.Item.Lang})}
+				// A scoring that cannot be encoded stays unencoded:
+				// SaveRescored encodes it again and fails the batch with
+				// the error, where failures are retried and counted.
+				_ = out[i].Encode()
 			}
 		}()
 	}

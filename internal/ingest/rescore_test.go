@@ -3,10 +3,12 @@ package ingest
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -163,6 +165,81 @@ func TestLexiconSwitchKeepsWindows(t *testing.T) {
 		t.Errorf("published versions %v, want %v", published, want)
 	}
 	// Every article in the retention period is re-scored in the end.
+	left, _, err := db.ArticlesToRescore(ctx, "v2", now.Add(-30*24*time.Hour), store.RescoreCursor{}, 10)
+	if err != nil || len(left) != 0 {
+		t.Errorf("articles left without a v2 scoring: %d (%v)", len(left), err)
+	}
+}
+
+// countingStore counts the re-scored articles committed.
+type countingStore struct {
+	RescoreStore
+	saved atomic.Int64
+}
+
+func (c *countingStore) SaveRescored(ctx context.Context, batch []store.Rescored) (int, error) {
+	n, err := c.RescoreStore.SaveRescored(ctx, batch)
+	c.saved.Add(int64(n))
+	return n, err
+}
+
+// TestIngestCommitsDuringRescoring checks that re-scoring does not starve
+// ingest. Both write through the single writer connection; re-scoring
+// takes it for one batch at a time, and a connection released while ingest
+// waits for it goes to ingest (the re-scoring goroutine, which releases it,
+// is not waiting for it then). So every ingest commit made while re-scoring
+// runs waits for at most the batch in progress: at most two batches of
+// re-scored articles are committed during one SaveFetch (the one in
+// progress, and one whose count had not been added when SaveFetch began).
+// A re-scoring that held the writer for longer (one transaction for the
+// window, say) fails this.
+func TestIngestCommitsDuringRescoring(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	now := time.Now()
+	const stored = 2500
+	db := filledStore(t, t.TempDir(), stored, 2*24*time.Hour, now)
+	if err := db.SetExportedLexicon(ctx, "v1"); err != nil {
+		t.Fatal(err)
+	}
+	st := &countingStore{RescoreStore: db}
+	r := NewRescorer(st, quietLog(), metrics.NewRescore(prometheus.NewRegistry()))
+	r.batch = 100 // 25 writer turns
+	v2 := builtinScorer(t, "v2")
+	r.Start(ctx, v2, Plan{Since: now.Add(-30 * 24 * time.Hour), Window: 24 * time.Hour}, func(string) {})
+	finished := make(chan struct{})
+	go func() { r.Wait(); close(finished) }()
+
+	rng := rand.New(rand.NewPCG(11, 0))
+	committedDuring, longestWait := 0, int64(0)
+	for i := 0; ; i++ {
+		it := synth.Item(rng, stored+i, time.Now())
+		a := store.NewArticle{Item: it, Score: v2.Score(scoring.Doc{ID: it.Key, Title: it.Title, Text: it.Text, Lang: it.Lang})}
+		before := st.saved.Load()
+		res, err := db.SaveFetch(ctx, store.FetchOutcome{Feed: synth.FeedName(0), At: time.Now(), Status: store.StatusOK, Articles: []store.NewArticle{a}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.New != 1 {
+			t.Fatalf("fetch %d stored %d new articles, want 1", i, res.New)
+		}
+		waited := st.saved.Load() - before
+		longestWait = max(longestWait, waited)
+		if waited > int64(2*r.batch) {
+			t.Errorf("ingest commit %d waited for %d re-scored articles, more than two batches of %d", i, waited, r.batch)
+		}
+		select {
+		case <-finished:
+		default:
+			committedDuring++
+			continue
+		}
+		break
+	}
+	if committedDuring < 3 {
+		t.Errorf("only %d ingest commits returned while re-scoring ran", committedDuring)
+	}
+	t.Logf("%d ingest commits during re-scoring of %d articles; the longest waited for %d re-scored articles", committedDuring, stored, longestWait)
 	left, _, err := db.ArticlesToRescore(ctx, "v2", now.Add(-30*24*time.Hour), store.RescoreCursor{}, 10)
 	if err != nil || len(left) != 0 {
 		t.Errorf("articles left without a v2 scoring: %d (%v)", len(left), err)
