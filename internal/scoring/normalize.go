@@ -240,9 +240,9 @@ const (
 // and a pathological input cannot stall the scorer.
 const maxFieldBytes = 8 << 20
 
-// tokenize appends the tokens of field to toks. next is the dense word-trie
-// transition table; sent is the running sentence counter of the document.
-func tokenize(ft *foldTable, next []int32, field string, title bool, toks []token, sent *int32) ([]token, fieldStats) {
+// tokenize appends the tokens of field to toks. next is the word trie's
+// transitions; sent is the running sentence counter of the document.
+func tokenize(ft *foldTable, next transitions, field string, title bool, toks []token, sent *int32) ([]token, fieldStats) {
 	var st fieldStats
 	if len(field) > maxFieldBytes {
 		field = field[:maxFieldBytes]
@@ -289,7 +289,7 @@ func tokenize(ft *foldTable, next []int32, field string, title bool, toks []toke
 				}
 				groupLen++
 				if alive {
-					if ns := next[int(cur.state)*nClass+int(v&asciiClassMask)]; ns < 0 {
+					if ns := next.step(cur.state, v&asciiClassMask); ns < 0 {
 						alive = false
 					} else {
 						cur.state = ns
@@ -364,7 +364,7 @@ func tokenize(ft *foldTable, next []int32, field string, title bool, toks []toke
 				} else {
 					s := cur.state
 					for k := uint8(0); k < info.n; k++ {
-						ns := next[int(s)*nClass+int(info.cls[k])]
+						ns := next.step(s, info.cls[k])
 						if ns < 0 {
 							alive = false
 							break

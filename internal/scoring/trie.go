@@ -21,6 +21,7 @@ type wordTrieBuilder struct {
 	prefix   []int32 // label of the prefix pattern ending here, -1 none
 	nLabels  int32
 	stop     []uint32 // stopword language bits of the exact word ending here
+	words    []patWord
 }
 
 func newWordTrieBuilder() *wordTrieBuilder {
@@ -63,6 +64,7 @@ func (b *wordTrieBuilder) add(cls []uint8, prefix bool) int32 {
 	if *slot < 0 {
 		*slot = b.nLabels
 		b.nLabels++
+		b.words = append(b.words, patWord{cls: cls, prefix: prefix})
 	}
 	return *slot
 }
@@ -74,66 +76,141 @@ func (b *wordTrieBuilder) addStop(cls []uint8, bits uint32) {
 }
 
 // wordTrie is the compiled, immutable word trie.
+//
+// Its transitions are a double array (Aoe's double-array trie): state s goes
+// on class c to p = cells[s].base+c when cells[p].check == s. The dense
+// state x class table it replaces took 4*36 bytes per state (3.2 MB for the
+// 22k states of six languages' lexicons), far more than a core's cache, and
+// every letter of every token paid a cache miss in it; the double array
+// takes 8 bytes per slot, packed almost without holes, so that the walk
+// stays in cache however the lexicons grow. A state id is its slot in the
+// double array.
 type wordTrie struct {
-	next       []int32   // state*nClass + class -> state, -1 none
-	endLabels  [][]int32 // labels of a token that ends at the state
-	diedLabels [][]int32 // labels of a token that leaves the trie after the state
-	stop       []uint32
-	nLabels    int32
+	next   transitions
+	info   []stateLabels // state -> its labels in labelBuf
+	labBuf []int32
+	stop   []uint32
+	// words is label -> the folded word or prefix stem it stands for
+	// (for explanations and the differential test).
+	words   []patWord
+	nLabels int32
+}
+
+// daCell is one slot of the double array: the base of the state in this
+// slot, and the parent state of this slot (-1 free).
+type daCell struct{ base, check int32 }
+
+// transitions is the double array; see wordTrie.
+type transitions []daCell
+
+// step returns the state s goes to on class c, -1 none.
+func (t transitions) step(s int32, c uint8) int32 {
+	p := t[s].base + int32(c)
+	if t[p].check == s {
+		return p
+	}
+	return -1
+}
+
+// stateLabels locates a state's labels in labelBuf: a token that ends at
+// the state has labels labelBuf[off : off+exact+n] (its exact word first,
+// if any, then the prefix stems on its path from the root, shortest first);
+// a token that leaves the trie after it has labelBuf[off+exact : off+exact+n].
+type stateLabels struct {
+	off   int32
+	n     uint16
+	exact uint16 // 1 when an exact word ends at the state
 }
 
 func (b *wordTrieBuilder) build() *wordTrie {
 	n := len(b.children)
-	// Number states breadth-first: the first letters of words, which every
-	// token walks, then share a few cache lines of the transition table.
-	order := make([]int32, 0, n) // new id -> old id
-	newID := make([]int32, n)    // old id -> new id
+	// Breadth-first order: the first letters of words, which every token
+	// walks, get the first slots and so share a few cache lines.
+	order := make([]int32, 0, n)
 	order = append(order, 0)
+	kids := make([][]uint8, n) // old id -> its classes, ascending
 	for q := 0; q < len(order); q++ {
 		ch := b.children[order[q]]
 		for c := uint8(0); c < nClass; c++ {
 			if ns, ok := ch[c]; ok {
-				newID[ns] = int32(len(order))
+				kids[order[q]] = append(kids[order[q]], c)
 				order = append(order, ns)
 			}
 		}
 	}
-	t := &wordTrie{
-		next:       make([]int32, n*nClass),
-		endLabels:  make([][]int32, n),
-		diedLabels: make([][]int32, n),
-		stop:       make([]uint32, n),
-		nLabels:    b.nLabels,
-	}
-	for i := range t.next {
-		t.next[i] = -1
-	}
-	for old, ch := range b.children {
-		s := int(newID[old])
-		t.stop[s] = b.stop[old]
-		for c, ns := range ch {
-			t.next[s*nClass+int(c)] = newID[ns]
+	// Place each state's children at the first base where all their slots
+	// are free (first fit, scanning from the first free slot).
+	pos := make([]int32, n) // old id -> slot
+	var cells []daCell
+	grow := func(m int) {
+		for len(cells) < m {
+			cells = append(cells, daCell{check: -1})
 		}
+	}
+	grow(nClass + 1)
+	cells[0].check = -2 // the root's slot is taken (by no parent)
+	firstFree := 1
+	for _, old := range order {
+		cs := kids[old]
+		if len(cs) == 0 {
+			continue // base 0: no slot has this state as its parent
+		}
+		for firstFree < len(cells) && cells[firstFree].check != -1 {
+			firstFree++
+		}
+		base := max(0, firstFree-int(cs[0]))
+	search:
+		for ; ; base++ {
+			grow(base + nClass + 1)
+			for _, c := range cs {
+				if cells[base+int(c)].check != -1 {
+					continue search
+				}
+			}
+			break
+		}
+		s := pos[old]
+		cells[s].base = int32(base)
+		for _, c := range cs {
+			p := base + int(c)
+			cells[p].check = s
+			pos[b.children[old][c]] = int32(p)
+		}
+	}
+	cells[0].check = -1
+	// Every base+class must index the array: pad past the largest base.
+	maxBase := int32(0)
+	for _, c := range cells {
+		maxBase = max(maxBase, c.base)
+	}
+	grow(int(maxBase) + nClass + 1)
+
+	t := &wordTrie{
+		next:    transitions(cells),
+		info:    make([]stateLabels, len(cells)),
+		stop:    make([]uint32, len(cells)),
+		words:   b.words,
+		nLabels: b.nLabels,
+	}
+	for old := range b.children {
+		t.stop[pos[old]] = b.stop[old]
 	}
 	// Depth-first from the root, carrying the prefix labels on the path.
 	var visit func(old int32, path []int32)
 	visit = func(old int32, path []int32) {
-		s := newID[old]
+		s := pos[old]
 		if b.prefix[old] >= 0 {
 			path = append(path[:len(path):len(path)], b.prefix[old])
 		}
-		if len(path) > 0 {
-			t.diedLabels[s] = path
-		}
+		li := stateLabels{off: int32(len(t.labBuf)), n: uint16(len(path))}
 		if b.exact[old] >= 0 {
-			end := make([]int32, 0, len(path)+1)
-			end = append(end, b.exact[old])
-			t.endLabels[s] = append(end, path...)
-		} else if len(path) > 0 {
-			t.endLabels[s] = path
+			li.exact = 1
+			t.labBuf = append(t.labBuf, b.exact[old])
 		}
-		for _, ns := range b.children[old] {
-			visit(ns, path)
+		t.labBuf = append(t.labBuf, path...)
+		t.info[s] = li
+		for _, c := range kids[old] {
+			visit(b.children[old][c], path)
 		}
 	}
 	visit(0, nil)
@@ -142,10 +219,12 @@ func (b *wordTrieBuilder) build() *wordTrie {
 
 // labels returns the word labels of a token.
 func (t *wordTrie) labels(tk *token) []int32 {
-	if tk.flags&fEnded != 0 {
-		return t.endLabels[tk.state]
+	li := t.info[tk.state]
+	lo, hi := li.off, li.off+int32(li.exact)+int32(li.n)
+	if tk.flags&fEnded == 0 {
+		lo += int32(li.exact)
 	}
-	return t.diedLabels[tk.state]
+	return t.labBuf[lo:hi]
 }
 
 // phraseTrie maps sequences of word labels to lexicon entries.
