@@ -1,5 +1,10 @@
 package scoring
 
+import (
+	"cmp"
+	"slices"
+)
+
 // The matcher has two levels, both built once in New:
 //
 //  1. a word trie over folded characters, walked while tokenising, which
@@ -227,13 +232,48 @@ func (t *wordTrie) labels(tk *token) []int32 {
 	return t.labBuf[lo:hi]
 }
 
-// phraseTrie maps sequences of word labels to lexicon entries.
+// phraseTrie maps sequences of word labels to lexicon entries. The first
+// level is a dense array over labels (every token looks it up); below it a
+// node keeps its entries and its children in one struct, the children as a
+// short list sorted by label, so a step is one cache line and a few
+// compares instead of a hash-map probe.
 type phraseTrie struct {
-	root     []int32          // label -> first-level node, -1 none
-	edges    map[uint64]int32 // node<<32 | label -> child
-	hasKids  []bool
-	payload  [][]int32 // node -> entry indices
+	root     []int32 // label -> first-level node, -1 none
+	nodes    []phraseNode
 	maxDepth int
+}
+
+type phraseNode struct {
+	payload []int32      // entry indices, in the order they were added
+	kids    []phraseEdge // sorted by label
+}
+
+type phraseEdge struct{ label, node int32 }
+
+// child returns n's child on label l, -1 none.
+func (pn *phraseNode) child(l int32) int32 {
+	kids := pn.kids
+	if len(kids) <= 8 {
+		for _, e := range kids {
+			if e.label == l {
+				return e.node
+			}
+		}
+		return -1
+	}
+	lo, hi := 0, len(kids)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if kids[m].label < l {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	if lo < len(kids) && kids[lo].label == l {
+		return kids[lo].node
+	}
+	return -1
 }
 
 type phraseTrieBuilder struct {
@@ -241,7 +281,7 @@ type phraseTrieBuilder struct {
 }
 
 func newPhraseTrieBuilder(nLabels int32) *phraseTrieBuilder {
-	t := &phraseTrie{root: make([]int32, nLabels), edges: make(map[uint64]int32)}
+	t := &phraseTrie{root: make([]int32, nLabels)}
 	for i := range t.root {
 		t.root[i] = -1
 	}
@@ -249,9 +289,8 @@ func newPhraseTrieBuilder(nLabels int32) *phraseTrieBuilder {
 }
 
 func (b *phraseTrieBuilder) node() int32 {
-	b.t.hasKids = append(b.t.hasKids, false)
-	b.t.payload = append(b.t.payload, nil)
-	return int32(len(b.t.payload) - 1)
+	b.t.nodes = append(b.t.nodes, phraseNode{})
+	return int32(len(b.t.nodes) - 1)
 }
 
 // add registers entry under the label sequence.
@@ -263,16 +302,16 @@ func (b *phraseTrieBuilder) add(labels []int32, entry int32) {
 		t.root[labels[0]] = n
 	}
 	for _, l := range labels[1:] {
-		k := uint64(n)<<32 | uint64(uint32(l))
-		c, ok := t.edges[k]
-		if !ok {
+		c := t.nodes[n].child(l)
+		if c < 0 {
 			c = b.node()
-			t.edges[k] = c
-			t.hasKids[n] = true
+			kids := t.nodes[n].kids
+			i, _ := slices.BinarySearchFunc(kids, l, func(e phraseEdge, l int32) int { return cmp.Compare(e.label, l) })
+			t.nodes[n].kids = slices.Insert(kids, i, phraseEdge{label: l, node: c})
 		}
 		n = c
 	}
-	t.payload[n] = append(t.payload[n], entry)
+	t.nodes[n].payload = append(t.nodes[n].payload, entry)
 	if len(labels) > t.maxDepth {
 		t.maxDepth = len(labels)
 	}
@@ -301,18 +340,21 @@ func (t *phraseTrie) findAll(wt *wordTrie, toks []token, hits []hit) []hit {
 }
 
 func (t *phraseTrie) walk(wt *wordTrie, toks []token, n, start, next int32, hits []hit) []hit {
-	for _, e := range t.payload[n] {
+	pn := &t.nodes[n]
+	for _, e := range pn.payload {
 		hits = append(hits, hit{entry: e, start: start, end: next})
 	}
-	if !t.hasKids[n] || int(next) >= len(toks) {
+	if len(pn.kids) == 0 || int(next) >= len(toks) {
 		return hits
 	}
 	tk := &toks[next]
 	if tk.flags&fBreak != 0 || (tk.flags^toks[start].flags)&fTitle != 0 {
 		return hits
 	}
+	// The next token's labels in order, so that hits come out in the same
+	// order as they always have (ties between equal matches depend on it).
 	for _, l := range wt.labels(tk) {
-		if c, ok := t.edges[uint64(n)<<32|uint64(uint32(l))]; ok {
+		if c := pn.child(l); c >= 0 {
 			hits = t.walk(wt, toks, c, start, next+1, hits)
 		}
 	}
