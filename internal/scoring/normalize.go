@@ -231,9 +231,11 @@ func asciiTable() (t [utf8.RuneSelf]uint8) {
 }
 
 const (
-	asciiClassMask = 0x3f
-	asciiUpper     = 0x40
-	asciiLower     = 0x80
+	asciiClassMask  = 0x3f
+	asciiUpperShift = 6
+	asciiLowerShift = 7
+	asciiUpper      = 1 << asciiUpperShift
+	asciiLower      = 1 << asciiLowerShift
 )
 
 // maxFieldBytes bounds what is scored of one field so offsets fit in int32
@@ -276,28 +278,43 @@ func tokenize(ft *foldTable, next transitions, field string, title bool, toks []
 	}
 	for i := 0; i < n; {
 		c := field[i]
-		// Fast path: an ASCII letter or digit inside a token, the bulk of
-		// any Latin-script text.
-		if inTok && c < utf8.RuneSelf {
-			if v := ft.ascii[c]; v&asciiClassMask < nClass {
-				if v&asciiUpper != 0 {
-					nUp++
-					st.upperLetters++
-				} else if v&asciiLower != 0 {
-					nLow++
-					st.lowerLetters++
+		// Fast path: a run of ASCII letters and digits inside a token, the
+		// bulk of any Latin-script text. The run is walked in a tight loop
+		// on locals (the token state, the letter counts) and the counts
+		// are added once per run; case is counted without branches from
+		// the table's case bits.
+		if inTok && c < utf8.RuneSelf && ft.ascii[c]&asciiClassMask < nClass {
+			state, live := cur.state, alive
+			up, low := 0, 0
+			j := i
+			for ; j < n; j++ {
+				b := field[j]
+				if b >= utf8.RuneSelf {
+					break
 				}
-				groupLen++
-				if alive {
-					if ns := next.step(cur.state, v&asciiClassMask); ns < 0 {
-						alive = false
+				v := ft.ascii[b]
+				cls := v & asciiClassMask
+				if cls >= nClass {
+					break
+				}
+				up += int(v>>asciiUpperShift) & 1
+				low += int(v >> asciiLowerShift)
+				if live {
+					if ns := next.step(state, cls); ns < 0 {
+						live = false
 					} else {
-						cur.state = ns
+						state = ns
 					}
 				}
-				i++
-				continue
 			}
+			cur.state, alive = state, live
+			nUp += up
+			nLow += low
+			st.upperLetters += up
+			st.lowerLetters += low
+			groupLen += j - i
+			i = j
+			continue
 		}
 		var info runeInfo
 		size := 1
