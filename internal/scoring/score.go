@@ -179,7 +179,7 @@ func (s *Scorer) score(d Doc, sc *scratch) Result {
 	langCode, lang := s.docLang(d.Lang, toks, sc)
 
 	// 3. Every lexicon entry occurrence, in order of start token.
-	sc.hits = s.pt.findAll(s.wt, toks, sc.hits[:0])
+	sc.hits = s.pt.findAll(s.wt, toks, lang, sc.hits[:0])
 
 	sc.terms, sc.negs, sc.anchors, sc.places, sc.traps = sc.terms[:0], sc.negs[:0], sc.anchors[:0], sc.places[:0], sc.traps[:0]
 	sc.best = resize(sc.best, nThemes+1)

@@ -452,7 +452,7 @@ func (c *compiler) compile(merged []*mergedTheme, names []gazName, traps []gazTr
 	pb := newPhraseTrieBuilder(s.wt.nLabels)
 	for i, pe := range c.pending {
 		s.entries = append(s.entries, pe.e)
-		pb.add(labelSeqs[i], int32(i))
+		pb.add(labelSeqs[i], int32(i), pe.e.lang)
 	}
 	s.pt = pb.t
 	return nil

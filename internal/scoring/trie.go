@@ -244,8 +244,41 @@ type phraseTrie struct {
 }
 
 type phraseNode struct {
-	payload []int32      // entry indices, in the order they were added
-	kids    []phraseEdge // sorted by label
+	payload []phraseEntry // in the order they were added
+	kids    []phraseEdge  // sorted by label
+	// langs has the langBit of every entry at or below the node: a walk
+	// for a document in another language skips the subtree.
+	langs uint64
+}
+
+// phraseEntry is an entry index with the entry's language (-1 any).
+type phraseEntry struct {
+	entry int32
+	lang  int16
+}
+
+// langBit maps an entry language to a bit of phraseNode.langs: one bit for
+// language-neutral entries, one per language index, the last shared by
+// every index beyond (those subtrees are then never skipped wrongly, only
+// walked more than needed).
+func langBit(lang int) uint64 {
+	if lang < 0 {
+		return 1 << 63
+	}
+	return 1 << min(lang, 62)
+}
+
+// langMask is the set of langBits whose entries can apply to a document in
+// docLang (see langOK).
+func langMask(docLang int) uint64 {
+	if docLang == langUndetermined {
+		return ^uint64(0)
+	}
+	m := langBit(-1)
+	if docLang >= 0 {
+		m |= langBit(docLang)
+	}
+	return m
 }
 
 type phraseEdge struct{ label, node int32 }
@@ -293,14 +326,17 @@ func (b *phraseTrieBuilder) node() int32 {
 	return int32(len(b.t.nodes) - 1)
 }
 
-// add registers entry under the label sequence.
-func (b *phraseTrieBuilder) add(labels []int32, entry int32) {
+// add registers entry, an entry of language lang (-1 any), under the label
+// sequence.
+func (b *phraseTrieBuilder) add(labels []int32, entry int32, lang int16) {
 	t := b.t
+	bit := langBit(int(lang))
 	n := t.root[labels[0]]
 	if n < 0 {
 		n = b.node()
 		t.root[labels[0]] = n
 	}
+	t.nodes[n].langs |= bit
 	for _, l := range labels[1:] {
 		c := t.nodes[n].child(l)
 		if c < 0 {
@@ -310,8 +346,9 @@ func (b *phraseTrieBuilder) add(labels []int32, entry int32) {
 			t.nodes[n].kids = slices.Insert(kids, i, phraseEdge{label: l, node: c})
 		}
 		n = c
+		t.nodes[n].langs |= bit
 	}
-	t.nodes[n].payload = append(t.nodes[n].payload, entry)
+	t.nodes[n].payload = append(t.nodes[n].payload, phraseEntry{entry: entry, lang: lang})
 	if len(labels) > t.maxDepth {
 		t.maxDepth = len(labels)
 	}
@@ -323,26 +360,33 @@ type hit struct {
 	start, end int32
 }
 
-// findAll appends every entry occurrence in toks to hits. Phrases do not
-// span punctuation breaks or the title/text boundary.
-func (t *phraseTrie) findAll(wt *wordTrie, toks []token, hits []hit) []hit {
+// findAll appends every occurrence in toks of an entry that applies to a
+// document in docLang (langOK) to hits, in order of start token. Phrases do
+// not span punctuation breaks or the title/text boundary. Entries of other
+// languages are skipped here, subtrees holding only such entries are not
+// walked at all, so the lexicons of languages the document is not in cost
+// next to nothing.
+func (t *phraseTrie) findAll(wt *wordTrie, toks []token, docLang int, hits []hit) []hit {
+	want := langMask(docLang)
 	for i := range toks {
 		labs := wt.labels(&toks[i])
 		for _, l := range labs {
 			n := t.root[l]
-			if n < 0 {
+			if n < 0 || t.nodes[n].langs&want == 0 {
 				continue
 			}
-			hits = t.walk(wt, toks, n, int32(i), int32(i+1), hits)
+			hits = t.walk(wt, toks, n, int32(i), int32(i+1), docLang, want, hits)
 		}
 	}
 	return hits
 }
 
-func (t *phraseTrie) walk(wt *wordTrie, toks []token, n, start, next int32, hits []hit) []hit {
+func (t *phraseTrie) walk(wt *wordTrie, toks []token, n, start, next int32, docLang int, want uint64, hits []hit) []hit {
 	pn := &t.nodes[n]
 	for _, e := range pn.payload {
-		hits = append(hits, hit{entry: e, start: start, end: next})
+		if langOK(e.lang, docLang) {
+			hits = append(hits, hit{entry: e.entry, start: start, end: next})
+		}
 	}
 	if len(pn.kids) == 0 || int(next) >= len(toks) {
 		return hits
@@ -354,8 +398,8 @@ func (t *phraseTrie) walk(wt *wordTrie, toks []token, n, start, next int32, hits
 	// The next token's labels in order, so that hits come out in the same
 	// order as they always have (ties between equal matches depend on it).
 	for _, l := range wt.labels(tk) {
-		if c := pn.child(l); c >= 0 {
-			hits = t.walk(wt, toks, c, start, next+1, hits)
+		if c := pn.child(l); c >= 0 && t.nodes[c].langs&want != 0 {
+			hits = t.walk(wt, toks, c, start, next+1, docLang, want, hits)
 		}
 	}
 	return hits
