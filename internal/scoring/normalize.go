@@ -379,17 +379,19 @@ func tokenize(ft *foldTable, next transitions, field string, title bool, toks []
 				if info.kind != ckLetter {
 					alive = false
 				} else {
-					s := cur.state
+					// A letter folding to several classes (æ -> ae) can
+					// leave the trie after its first class: the token then
+					// keeps the deepest state reached, so that a stem
+					// ending inside the letter ("migra*" in "migræant",
+					// folded "migraeant") still matches, as it does for the
+					// same text spelt "migraeant".
 					for k := uint8(0); k < info.n; k++ {
-						ns := next.step(s, info.cls[k])
+						ns := next.step(cur.state, info.cls[k])
 						if ns < 0 {
 							alive = false
 							break
 						}
-						s = ns
-					}
-					if alive {
-						cur.state = s
+						cur.state = ns
 					}
 				}
 			}
