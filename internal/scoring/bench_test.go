@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tensiontracker/tracker/internal/config"
 )
 
 // benchCorpusBytes is the size of the generated benchmark corpus.
@@ -75,6 +77,60 @@ func BenchmarkScore(b *testing.B) {
 	if cpu > 0 {
 		b.ReportMetric(float64(b.N)*float64(perDoc)/1e6/cpu.Seconds(), "cpu-MB/s")
 	}
+}
+
+// BenchmarkScoreGrownLexicon measures throughput with 10,000 extra random
+// terms (one to three words of 4-10 letters, a third of them prefixes) in
+// a language no document is in, and in no particular language (so every
+// document walks them): the engine should barely notice either.
+func BenchmarkScoreGrownLexicon(b *testing.B) {
+	docs := benchCorpus(b)
+	total := 0
+	for _, d := range docs {
+		total += len(d.Title) + len(d.Text)
+	}
+	for _, tc := range []struct{ name, lang string }{{"other-language", "xx"}, {"any-language", ""}} {
+		b.Run(tc.name, func(b *testing.B) {
+			s, err := New([]*config.Lexicon{randomLexicon(10000, tc.lang)}, Options{Builtin: true})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.SetBytes(int64(total / len(docs)))
+			b.ReportAllocs()
+			b.ResetTimer()
+			cpu0 := processCPU()
+			for i := 0; i < b.N; i++ {
+				s.Score(docs[i%len(docs)])
+			}
+			if cpu := processCPU() - cpu0; cpu > 0 {
+				b.ReportMetric(float64(b.N)*float64(total/len(docs))/1e6/cpu.Seconds(), "cpu-MB/s")
+			}
+		})
+	}
+}
+
+// randomLexicon returns n random trade terms of language lang.
+func randomLexicon(n int, lang string) *config.Lexicon {
+	rng := rand.New(rand.NewPCG(3, 4))
+	word := func() string {
+		w := make([]byte, 4+rng.IntN(7))
+		for i := range w {
+			w[i] = byte('a' + rng.IntN(26))
+		}
+		return string(w)
+	}
+	terms := make([]config.Term, 0, n)
+	for i := 0; i < n; i++ {
+		p := word()
+		for range rng.IntN(3) {
+			p += " " + word()
+		}
+		if rng.IntN(3) == 0 {
+			p += "*"
+		}
+		terms = append(terms, config.Term{Pattern: p, Weight: 0.1, Lang: lang})
+	}
+	return &config.Lexicon{Source: "random", Themes: map[string]*config.ThemeLexicon{"trade": {Terms: terms}}}
 }
 
 // TestWriteBenchCorpus writes the benchmark corpus and every lexicon and
