@@ -20,8 +20,7 @@ import (
 // of n articles published over 90 days by 2,000 feeds, as of the end of
 // that period, with the default windows and five watched dyads.
 func benchScrape(ctx context.Context, cacheDir string, n int, stdout io.Writer) error {
-	spec := store.Synthetic{Articles: n, Span: 90 * 24 * time.Hour, End: time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC),
-		Feeds: 2000, Version: "synthetic", Seed: 1}
+	spec := store.ScrapeSynthetic(n)
 	start := time.Now()
 	path, err := store.CachedSynthetic(ctx, cacheDir, spec)
 	if err != nil {

@@ -24,7 +24,7 @@ func BenchmarkScrapeSynthetic(b *testing.B) {
 		}
 	}
 	ctx := context.Background()
-	spec := Synthetic{Articles: n, Span: 90 * 24 * time.Hour, End: t0, Feeds: 2000, Version: "v1", Seed: 1}
+	spec := ScrapeSynthetic(n)
 	start := time.Now()
 	path, err := CachedSynthetic(ctx, os.TempDir(), spec)
 	if err != nil {
@@ -42,7 +42,7 @@ func BenchmarkScrapeSynthetic(b *testing.B) {
 	for _, off := range []time.Duration{0, -17 * time.Minute, 23 * time.Minute} {
 		b.Run("now=end"+off.String(), func(b *testing.B) {
 			for b.Loop() {
-				if stats, err = db.WindowStats(ctx, t0.Add(off), windows, "v1", watch); err != nil {
+				if stats, err = db.WindowStats(ctx, spec.End.Add(off), windows, spec.Version, watch); err != nil {
 					b.Fatal(err)
 				}
 				if _, err := db.FeedStates(ctx); err != nil {
@@ -51,11 +51,20 @@ func BenchmarkScrapeSynthetic(b *testing.B) {
 				if _, err := db.LastArticleTime(ctx); err != nil {
 					b.Fatal(err)
 				}
-				if _, err := db.AuditStats(ctx, "v1"); err != nil {
+				if _, err := db.AuditStats(ctx, spec.Version); err != nil {
 					b.Fatal(err)
 				}
 			}
 			b.ReportMetric(float64(stats[2].Articles), "articles/24h")
 		})
 	}
+	// The same window figures by the direct queries (before schema 5), for
+	// comparison.
+	b.Run("direct", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := db.windowStatsDirect(ctx, spec.End, windows, spec.Version, watch); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

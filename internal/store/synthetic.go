@@ -25,6 +25,15 @@ type Synthetic struct {
 	Seed     uint64
 }
 
+// ScrapeSynthetic is the generated store the scrape benchmarks read (the
+// store's BenchmarkScrapeSynthetic and tracker bench --scrape-articles share
+// it, and so its cached file): n articles over 90 days, the retention
+// default, from 2,000 feeds, ending at a fixed time.
+func ScrapeSynthetic(n int) Synthetic {
+	return Synthetic{Articles: n, Span: 90 * 24 * time.Hour, End: time.Date(2025, 3, 14, 12, 0, 0, 0, time.UTC),
+		Feeds: 2000, Version: "v1", Seed: 1}
+}
+
 // syntheticLayout is the schema version whose row layout GenerateSynthetic
 // writes; Open then applies the later migrations, as on an upgraded
 // installation (migration 0005 builds the hourly aggregates from the rows).
