@@ -46,6 +46,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	dir := fs.String("dir", "", "directory for the benchmark database (default: a temporary directory)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the cycles to this file")
 	memProfile := fs.String("memprofile", "", "write a heap profile, taken after the cycles, to this file")
+	scrapeArticles := fs.Int("scrape-articles", 0, "instead of the cycles, time /metrics scrapes over a generated store of this many articles (90 days, 2,000 feeds), cached in --dir or the temporary directory")
 	flood := fs.Int("flood", 0, "instead of the cycles, fetch one feed of this many near-duplicate items while a small feed is fetched again and again")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -60,6 +61,13 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if *scrapeArticles > 0 {
+		cache := *dir
+		if cache == "" {
+			cache = os.TempDir()
+		}
+		return benchScrape(ctx, cache, *scrapeArticles, stdout)
 	}
 	workDir := *dir
 	if workDir == "" {

@@ -112,6 +112,10 @@ func NewCollector(st Store, timeout time.Duration, log *slog.Logger) *Collector 
 	return c
 }
 
+// SetClock replaces the clock the rolling windows end at (time.Now by
+// default): benchmarks over a generated store scrape it as of its last day.
+func (c *Collector) SetClock(now func() time.Time) { c.now = now }
+
 // SetSettings replaces the settings used by the next scrapes.
 func (c *Collector) SetSettings(s Settings) { c.settings.Store(&s) }
 

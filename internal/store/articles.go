@@ -292,6 +292,9 @@ func (db *DB) pruneBatch(ctx context.Context, before int64, batch int) (int64, e
 	if err := refreshStories(ctx, tx, clusters); err != nil {
 		return 0, err
 	}
+	if err := pruneHourly(ctx, tx, before); err != nil {
+		return 0, err
+	}
 	if err := tx.Commit(); err != nil {
 		return 0, err
 	}

@@ -22,6 +22,9 @@ type AuditAgg struct {
 // depend on the version it was made under (see Label.Applies), so a new
 // lexicon is judged on every audited article it has scored.
 func (db *DB) AuditStats(ctx context.Context, lexiconVersion string) (map[string]AuditAgg, error) {
+	// CROSS JOIN: the labels (a few hundred) drive the join; left to
+	// itself SQLite scans every scoring of the version (millions) and looks
+	// each up among the labels, which made every scrape cost O(history).
 	const applies = `(l.verdict = 'missed' OR (l.verdict = 'right' AND l.flagged = 1))`
 	rows, err := db.sr.QueryContext(ctx, `
 		SELECT l.theme,
@@ -29,7 +32,7 @@ func (db *DB) AuditStats(ctx context.Context, lexiconVersion string) (map[string
 		       COALESCE(SUM(CASE WHEN s.flagged = 1 AND `+applies+` THEN 1 ELSE 0 END), 0),
 		       COALESCE(SUM(CASE WHEN COALESCE(s.flagged, 0) = 0 AND `+applies+` THEN 1 ELSE 0 END), 0)
 		FROM labels l
-		JOIN scorings g ON g.article_id = l.article_id AND g.lexicon_version = ?
+		CROSS JOIN scorings g ON g.article_id = l.article_id AND g.lexicon_version = ?
 		LEFT JOIN scores s ON s.article_id = l.article_id AND s.theme = l.theme AND s.lexicon_version = g.lexicon_version
 		GROUP BY l.theme`, lexiconVersion)
 	if err != nil {

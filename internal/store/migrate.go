@@ -75,10 +75,17 @@ func loadMigrations(fsys fs.FS) ([]migration, error) {
 // migration runs in its own immediate transaction together with its
 // schema_migrations row, so a crash leaves the schema at a known version, and
 // two processes opening the same file at once apply each migration once.
-func migrate(ctx context.Context, w *sql.DB) error {
+func migrate(ctx context.Context, w *sql.DB) error { return migrateTo(ctx, w, 0) }
+
+// migrateTo applies the migrations up to version upTo (all when 0): the
+// synthetic store generator writes rows in the layout of a given version.
+func migrateTo(ctx context.Context, w *sql.DB, upTo int) error {
 	ms, err := loadMigrations(migrationFS)
 	if err != nil {
 		return err
+	}
+	if upTo > 0 && upTo < len(ms) {
+		ms = ms[:upTo]
 	}
 	if _, err := w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version    INTEGER PRIMARY KEY,

@@ -57,13 +57,22 @@ type FeedWindow struct {
 	Flagged  map[string]int64
 }
 
+// bucketMS is the span of one pre-aggregated bucket: migration 0005 buckets
+// every window figure by published_ms / 3600000 (an hour).
+const bucketMS = int64(time.Hour / time.Millisecond)
+
 // WindowStats computes the aggregates of each window ending at now, scoring
 // stories by their representative's scores under lexiconVersion. The stats
 // come back in the order of windows, all from one consistent snapshot.
 //
-// It runs a fixed number of queries whatever the number of windows: each
-// scans the largest window once and sums per window with conditional
-// aggregates.
+// Its cost does not grow with the stored history nor with the window's
+// length: a window (start, now] is the sum of the hourly buckets between
+// the hour boundaries nearest to start and to now, corrected by the raw rows
+// between each boundary and the window's true edge (added when the boundary
+// lies inside the window, subtracted when outside), so at most half an hour
+// of raw rows at each end. Counts are exact; sums of weights and scores
+// equal the direct sums up to floating-point rounding (they are added in a
+// different order).
 func (db *DB) WindowStats(ctx context.Context, now time.Time, windows []time.Duration, lexiconVersion string, watch []scoring.Dyad) ([]WindowStats, error) {
 	if len(windows) == 0 {
 		return nil, nil
@@ -71,32 +80,24 @@ func (db *DB) WindowStats(ctx context.Context, now time.Time, windows []time.Dur
 	if now.IsZero() {
 		return nil, errors.New("window stats: zero time")
 	}
-	q := statsQuery{n: len(windows)}
 	nowMS := ms(now)
-	lo := nowMS
-	starts := make([]any, len(windows))
+	boundary := func(t int64) int64 { return (t + bucketMS/2) / bucketMS } // nearest hour boundary
+	endHour := boundary(nowMS)
+	startHours := make([]int64, len(windows))
 	for i, w := range windows {
 		if w <= 0 {
 			return nil, fmt.Errorf("window stats: window %v is not positive", w)
 		}
-		starts[i] = nowMS - w.Milliseconds()
-		lo = min(lo, nowMS-w.Milliseconds())
+		startHours[i] = boundary(nowMS - w.Milliseconds())
 	}
-	// Parameters: ?1 now, ?2 start of the largest window, ?3.. each
-	// window's start, then the lexicon version, then the watched dyads.
-	q.args = append([]any{nowMS, lo}, starts...)
-	q.args = append(q.args, lexiconVersion)
-	q.version = fmt.Sprintf("?%d", len(q.args))
-	var dyadParams []string
+	var dyads []any
 	dyadSeen := map[string]bool{}
 	for _, d := range watch {
 		key := normDyad(d).String()
-		if dyadSeen[key] {
-			continue
+		if !dyadSeen[key] {
+			dyadSeen[key] = true
+			dyads = append(dyads, key)
 		}
-		dyadSeen[key] = true
-		q.args = append(q.args, key)
-		dyadParams = append(dyadParams, fmt.Sprintf("?%d", len(q.args)))
 	}
 
 	tx, err := db.sr.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
@@ -104,152 +105,358 @@ func (db *DB) WindowStats(ctx context.Context, now time.Time, windows []time.Dur
 		return nil, fmt.Errorf("window stats: %w", err)
 	}
 	defer rollback(tx)
-	q.tx = tx
-
-	themes, feedNames, err := q.prefill(ctx)
+	a := &windowAgg{tx: tx, version: lexiconVersion, dyads: dyads}
+	themes, feedNames, err := a.prefill(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("window stats: %w", err)
 	}
-	out := make([]WindowStats, len(windows))
-	for i, w := range windows {
-		s := WindowStats{Window: w, Themes: map[string]ThemeAgg{}, Dyads: map[string]DyadAgg{}, Feeds: map[string]FeedWindow{}}
-		for _, t := range themes {
-			s.Themes[t] = ThemeAgg{}
-		}
-		for key := range dyadSeen {
-			da := DyadAgg{Themes: map[string]ThemeAgg{}}
-			for _, t := range themes {
-				da.Themes[t] = ThemeAgg{}
-			}
-			s.Dyads[key] = da
-		}
-		for _, name := range feedNames {
-			fw := FeedWindow{Flagged: map[string]int64{}}
-			for _, t := range themes {
-				fw.Flagged[t] = 0
-			}
-			s.Feeds[name] = fw
-		}
-		out[i] = s
+	sums := make([]*windowSums, len(windows))
+	for i := range sums {
+		sums[i] = newWindowSums()
 	}
+	if err := a.hours(ctx, startHours, endHour, sums); err != nil {
+		return nil, fmt.Errorf("window stats: hourly aggregates: %w", err)
+	}
+	// The end edge is the same for every window.
+	if err := a.raw(ctx, endHour*bucketMS-1, nowMS, sums); err != nil {
+		return nil, fmt.Errorf("window stats: rows of the last hour: %w", err)
+	}
+	for i, w := range windows {
+		if err := a.raw(ctx, nowMS-w.Milliseconds(), startHours[i]*bucketMS-1, sums[i:i+1]); err != nil {
+			return nil, fmt.Errorf("window stats: rows of the first hour of %v: %w", w, err)
+		}
+	}
+	return finishWindows(windows, sums, themes, feedNames, dyadSeen), nil
+}
 
-	// Stories and their weights.
-	err = q.each(ctx, nil, []string{
-		"COUNT(CASE WHEN st.published_ms > %[1]s THEN 1 END)",
-		"TOTAL(CASE WHEN st.published_ms > %[1]s THEN st.weight END)",
-	}, `FROM stories st WHERE st.published_ms > ?2 AND st.published_ms <= ?1`,
-		func(_ []string, i int, v []value) {
-			out[i].Stories, out[i].StoriesWeighted = v[0].i, v[1].f
+// pruneHourly deletes the hourly buckets left empty by pruning, up to the
+// hour holding before (later ones may still gain rows). The triggers already
+// brought them to zero; an empty bucket's float sums may keep a rounding
+// residue, which this drops with it. Versioned tables are probed per
+// version, their key's first column, rather than scanned.
+func pruneHourly(ctx context.Context, tx *sql.Tx, before int64) error {
+	const versions = `lexicon_version IN (SELECT version FROM lexicon_versions) AND `
+	for _, q := range []string{
+		`DELETE FROM hourly_articles WHERE hour <= ?1 AND articles = 0`,
+		`DELETE FROM hourly_stories WHERE hour <= ?1 AND stories = 0`,
+		`DELETE FROM hourly_feeds WHERE hour <= ?1 AND articles = 0`,
+		`DELETE FROM hourly_themes WHERE ` + versions + `hour <= ?1 AND n = 0`,
+		`DELETE FROM hourly_dyads WHERE ` + versions + `hour <= ?1 AND stories = 0`,
+		`DELETE FROM hourly_dyad_themes WHERE ` + versions + `hour <= ?1 AND n = 0`,
+		`DELETE FROM hourly_feed_themes WHERE ` + versions + `hour <= ?1 AND flagged = 0`,
+	} {
+		if _, err := tx.ExecContext(ctx, q, before/bucketMS); err != nil {
+			return fmt.Errorf("prune hourly aggregates: %w", err)
+		}
+	}
+	return nil
+}
+
+// themeSum is the sum of one theme over stories (or a dyad's stories); n
+// counts the rows summed, so that a theme is reported only when found.
+type themeSum struct {
+	n, flagged      int64
+	flaggedWeighted float64
+	score           float64
+}
+
+func (t *themeSum) add(o themeSum, sign int64) {
+	t.n += sign * o.n
+	t.flagged += sign * o.flagged
+	t.flaggedWeighted += float64(sign) * o.flaggedWeighted
+	t.score += float64(sign) * o.score
+}
+
+// windowSums accumulates one window's figures from hourly buckets and raw
+// edge rows. Feeds are keyed by id as text, the form the queries return.
+type windowSums struct {
+	stories, articles int64
+	storiesWeighted   float64
+	themes            map[string]*themeSum
+	dyadStories       map[string]int64
+	dyadWeighted      map[string]float64
+	dyadThemes        map[[2]string]*themeSum
+	feeds             map[string]int64
+	feedThemes        map[[2]string]int64
+}
+
+func newWindowSums() *windowSums {
+	return &windowSums{themes: map[string]*themeSum{}, dyadStories: map[string]int64{}, dyadWeighted: map[string]float64{},
+		dyadThemes: map[[2]string]*themeSum{}, feeds: map[string]int64{}, feedThemes: map[[2]string]int64{}}
+}
+
+func sumInto[K comparable](m map[K]*themeSum, k K, v themeSum, sign int64) {
+	t := m[k]
+	if t == nil {
+		t = &themeSum{}
+		m[k] = t
+	}
+	t.add(v, sign)
+}
+
+// windowAgg runs the queries of one WindowStats call.
+type windowAgg struct {
+	tx      *sql.Tx
+	version string
+	dyads   []any // watched dyads, "A-B"
+}
+
+// dyadList is the IN list of the watched dyads, numbered from first.
+func (a *windowAgg) dyadList(first int) string {
+	ps := make([]string, len(a.dyads))
+	for i := range ps {
+		ps[i] = fmt.Sprintf("?%d", first+i)
+	}
+	return strings.Join(ps, ", ")
+}
+
+// raw adds to each of dst the rows published in (from, to] when from < to,
+// or subtracts those in (to, from] when to < from.
+func (a *windowAgg) raw(ctx context.Context, from, to int64, dst []*windowSums) error {
+	sign := int64(1)
+	if to < from {
+		from, to, sign = to, from, -1
+	}
+	if from == to {
+		return nil
+	}
+	each := func(query string, args []any, scan func(*sql.Rows) error) error {
+		return eachRow(ctx, a.tx, query, args, scan)
+	}
+	rng := []any{from, to}
+	ver := []any{from, to, a.version}
+	var n int64
+	var f float64
+	err := each(`SELECT COUNT(*), TOTAL(weight) FROM stories WHERE published_ms > ?1 AND published_ms <= ?2`, rng,
+		func(rows *sql.Rows) error { return rows.Scan(&n, &f) })
+	if err != nil {
+		return fmt.Errorf("stories: %w", err)
+	}
+	for _, s := range dst {
+		s.stories += sign * n
+		s.storiesWeighted += float64(sign) * f
+	}
+	err = each(`SELECT COUNT(*) FROM articles WHERE published_ms > ?1 AND published_ms <= ?2`, rng,
+		func(rows *sql.Rows) error { return rows.Scan(&n) })
+	if err != nil {
+		return fmt.Errorf("articles: %w", err)
+	}
+	for _, s := range dst {
+		s.articles += sign * n
+	}
+	// CROSS JOIN keeps SQLite from driving the join from the (much larger)
+	// scores table.
+	const themeCols = `COUNT(*), COUNT(CASE WHEN sc.flagged THEN 1 END), TOTAL(CASE WHEN sc.flagged THEN st.weight END), TOTAL(sc.score)`
+	scanTheme := func(rows *sql.Rows, keys ...any) (themeSum, error) {
+		var t themeSum
+		err := rows.Scan(append(keys, &t.n, &t.flagged, &t.flaggedWeighted, &t.score)...)
+		return t, err
+	}
+	err = each(`SELECT sc.theme, `+themeCols+` FROM stories st
+		CROSS JOIN scores sc ON sc.article_id = st.rep_id AND sc.lexicon_version = ?3
+		WHERE st.published_ms > ?1 AND st.published_ms <= ?2 GROUP BY sc.theme`, ver,
+		func(rows *sql.Rows) error {
+			var theme string
+			t, err := scanTheme(rows, &theme)
+			for _, s := range dst {
+				sumInto(s.themes, theme, t, sign)
+			}
+			return err
 		})
 	if err != nil {
-		return nil, fmt.Errorf("window stats: stories: %w", err)
+		return fmt.Errorf("themes: %w", err)
 	}
-
-	// Raw articles.
-	err = q.each(ctx, nil, []string{"COUNT(CASE WHEN a.published_ms > %[1]s THEN 1 END)"},
-		`FROM articles a WHERE a.published_ms > ?2 AND a.published_ms <= ?1`,
-		func(_ []string, i int, v []value) { out[i].Articles = v[0].i })
-	if err != nil {
-		return nil, fmt.Errorf("window stats: articles: %w", err)
-	}
-
-	// Themes over stories, by the representative's score. CROSS JOIN keeps
-	// SQLite from driving the join from the (much larger) scores table.
-	themeAggs := []string{
-		"COUNT(CASE WHEN st.published_ms > %[1]s AND sc.flagged THEN 1 END)",
-		"TOTAL(CASE WHEN st.published_ms > %[1]s AND sc.flagged THEN st.weight END)",
-		"TOTAL(CASE WHEN st.published_ms > %[1]s THEN sc.score END)",
-	}
-	toTheme := func(v []value) ThemeAgg { return ThemeAgg{Flagged: v[0].i, FlaggedWeighted: v[1].f, ScoreSum: v[2].f} }
-	err = q.each(ctx, []string{"sc.theme"}, themeAggs,
-		`FROM stories st CROSS JOIN scores sc ON sc.article_id = st.rep_id AND sc.lexicon_version = `+q.version+`
-		WHERE st.published_ms > ?2 AND st.published_ms <= ?1 GROUP BY sc.theme`,
-		func(keys []string, i int, v []value) { out[i].Themes[keys[0]] = toTheme(v) })
-	if err != nil {
-		return nil, fmt.Errorf("window stats: themes: %w", err)
-	}
-
-	if len(dyadParams) > 0 {
+	if len(a.dyads) > 0 {
+		args := append(ver, a.dyads...)
 		// "+d.dyad": probe each story's dyads by primary key once and
 		// filter, rather than one index probe per watched dyad per story.
-		dyadJoin := `FROM stories st CROSS JOIN article_dyads d ON d.article_id = st.rep_id
-			AND d.lexicon_version = ` + q.version + ` AND +d.dyad IN (` + strings.Join(dyadParams, ", ") + `)`
-		err = q.each(ctx, []string{"d.dyad"}, []string{
-			"COUNT(CASE WHEN st.published_ms > %[1]s THEN 1 END)",
-			"TOTAL(CASE WHEN st.published_ms > %[1]s THEN st.weight END)",
-		}, dyadJoin+` WHERE st.published_ms > ?2 AND st.published_ms <= ?1 GROUP BY d.dyad`,
-			func(keys []string, i int, v []value) {
-				da := out[i].Dyads[keys[0]]
-				da.Stories, da.StoriesWeighted = v[0].i, v[1].f
-				out[i].Dyads[keys[0]] = da
-			})
-		if err != nil {
-			return nil, fmt.Errorf("window stats: dyads: %w", err)
-		}
-		err = q.each(ctx, []string{"d.dyad", "sc.theme"}, themeAggs,
-			dyadJoin+` CROSS JOIN scores sc ON sc.article_id = st.rep_id AND sc.lexicon_version = `+q.version+`
-			WHERE st.published_ms > ?2 AND st.published_ms <= ?1 GROUP BY d.dyad, sc.theme`,
-			func(keys []string, i int, v []value) {
-				if da, ok := out[i].Dyads[keys[0]]; ok { // always: the IN list only has watched dyads
-					da.Themes[keys[1]] = toTheme(v)
+		join := `FROM stories st CROSS JOIN article_dyads d ON d.article_id = st.rep_id
+			AND d.lexicon_version = ?3 AND +d.dyad IN (` + a.dyadList(4) + `)`
+		err = each(`SELECT d.dyad, COUNT(*), TOTAL(st.weight) `+join+`
+			WHERE st.published_ms > ?1 AND st.published_ms <= ?2 GROUP BY d.dyad`, args,
+			func(rows *sql.Rows) error {
+				var dyad string
+				err := rows.Scan(&dyad, &n, &f)
+				for _, s := range dst {
+					s.dyadStories[dyad] += sign * n
+					s.dyadWeighted[dyad] += float64(sign) * f
 				}
+				return err
 			})
 		if err != nil {
-			return nil, fmt.Errorf("window stats: dyad themes: %w", err)
+			return fmt.Errorf("dyads: %w", err)
+		}
+		err = each(`SELECT d.dyad, sc.theme, `+themeCols+` `+join+`
+			CROSS JOIN scores sc ON sc.article_id = st.rep_id AND sc.lexicon_version = ?3
+			WHERE st.published_ms > ?1 AND st.published_ms <= ?2 GROUP BY d.dyad, sc.theme`, args,
+			func(rows *sql.Rows) error {
+				var k [2]string
+				t, err := scanTheme(rows, &k[0], &k[1])
+				for _, s := range dst {
+					sumInto(s.dyadThemes, k, t, sign)
+				}
+				return err
+			})
+		if err != nil {
+			return fmt.Errorf("dyad themes: %w", err)
 		}
 	}
-
-	// Per feed, over articles (not stories): what each feed carried.
-	// Grouped by feed id, named here, which spares a join per row.
-	err = q.each(ctx, []string{"s.feed_id"}, []string{"COUNT(CASE WHEN s.published_ms > %[1]s THEN 1 END)"},
-		`FROM article_sources s WHERE s.published_ms > ?2 AND s.published_ms <= ?1 GROUP BY s.feed_id`,
-		func(keys []string, i int, v []value) {
-			name, active := feedNames[keys[0]]
-			if !active {
-				return
+	err = each(`SELECT s.feed_id, COUNT(*) FROM article_sources s
+		WHERE s.published_ms > ?1 AND s.published_ms <= ?2 GROUP BY s.feed_id`, rng,
+		func(rows *sql.Rows) error {
+			var id string
+			err := rows.Scan(&id, &n)
+			for _, s := range dst {
+				s.feeds[id] += sign * n
 			}
-			fw := out[i].Feeds[name]
-			fw.Articles = v[0].i
-			out[i].Feeds[name] = fw
+			return err
 		})
 	if err != nil {
-		return nil, fmt.Errorf("window stats: feeds: %w", err)
+		return fmt.Errorf("feeds: %w", err)
 	}
-	err = q.each(ctx, []string{"s.feed_id", "sc.theme"}, []string{"COUNT(CASE WHEN sc.published_ms > %[1]s THEN 1 END)"},
-		`FROM scores sc CROSS JOIN article_sources s ON s.article_id = sc.article_id
-		WHERE sc.lexicon_version = `+q.version+` AND sc.flagged = 1
-			AND sc.published_ms > ?2 AND sc.published_ms <= ?1
-		GROUP BY s.feed_id, sc.theme`,
-		func(keys []string, i int, v []value) {
-			if name, active := feedNames[keys[0]]; active {
-				out[i].Feeds[name].Flagged[keys[1]] = v[0].i
+	err = each(`SELECT s.feed_id, sc.theme, COUNT(*) FROM scores sc CROSS JOIN article_sources s ON s.article_id = sc.article_id
+		WHERE sc.lexicon_version = ?3 AND sc.flagged = 1 AND sc.published_ms > ?1 AND sc.published_ms <= ?2
+		GROUP BY s.feed_id, sc.theme`, ver,
+		func(rows *sql.Rows) error {
+			var k [2]string
+			err := rows.Scan(&k[0], &k[1], &n)
+			for _, s := range dst {
+				s.feedThemes[k] += sign * n
 			}
+			return err
 		})
 	if err != nil {
-		return nil, fmt.Errorf("window stats: feed themes: %w", err)
+		return fmt.Errorf("feed themes: %w", err)
 	}
-	return out, nil
+	return nil
 }
 
-// statsQuery runs the aggregate queries of one WindowStats call.
-type statsQuery struct {
-	tx      *sql.Tx
-	n       int    // number of windows
-	args    []any  // all parameters, referenced by number
-	version string // the parameter holding the lexicon version
-}
-
-// value is one scanned aggregate: COUNTs fill i, TOTALs fill f.
-type value struct {
-	i int64
-	f float64
+// hours adds the hourly buckets [startHours[i], endHour) to dst[i]. Each
+// table is read once over the largest window's hours, summing per window
+// with conditional aggregates.
+func (a *windowAgg) hours(ctx context.Context, startHours []int64, endHour int64, dst []*windowSums) error {
+	lo := endHour
+	for _, h := range startHours {
+		lo = min(lo, h)
+	}
+	if lo == endHour {
+		return nil
+	}
+	// Parameters: ?1 first hour, ?2 end hour, ?3 version, the watched dyads,
+	// then each window's first hour.
+	args := []any{lo, endHour, a.version}
+	args = append(args, a.dyads...)
+	win := make([]string, len(startHours))
+	for i, h := range startHours {
+		args = append(args, h)
+		win[i] = fmt.Sprintf("hour >= ?%d", len(args))
+	}
+	// cols returns, for every window, the SUM (ints) or TOTAL (floats) of
+	// each column over that window's hours.
+	cols := func(ints, floats []string) string {
+		var out []string
+		for _, w := range win {
+			for _, c := range ints {
+				out = append(out, "COALESCE(SUM(CASE WHEN "+w+" THEN "+c+" END), 0)")
+			}
+			for _, c := range floats {
+				out = append(out, "TOTAL(CASE WHEN "+w+" THEN "+c+" END)")
+			}
+		}
+		return strings.Join(out, ", ")
+	}
+	// each runs query and calls fn with each row's keys and, per window,
+	// its ints and floats.
+	each := func(query string, nKeys, nInts, nFloats int, fn func(keys []string, w int, ints []int64, floats []float64)) error {
+		keys := make([]string, nKeys)
+		ints := make([]int64, nInts*len(win))
+		floats := make([]float64, nFloats*len(win))
+		var dest []any
+		for i := range keys {
+			dest = append(dest, &keys[i])
+		}
+		for w := range win {
+			for i := 0; i < nInts; i++ {
+				dest = append(dest, &ints[w*nInts+i])
+			}
+			for i := 0; i < nFloats; i++ {
+				dest = append(dest, &floats[w*nFloats+i])
+			}
+		}
+		return eachRow(ctx, a.tx, query, args, func(rows *sql.Rows) error {
+			if err := rows.Scan(dest...); err != nil {
+				return err
+			}
+			for w := range win {
+				fn(keys, w, ints[w*nInts:(w+1)*nInts], floats[w*nFloats:(w+1)*nFloats])
+			}
+			return nil
+		})
+	}
+	const hourRange = ` hour >= ?1 AND hour < ?2`
+	err := each(`SELECT `+cols([]string{"stories"}, []string{"weight"})+` FROM hourly_stories WHERE`+hourRange, 0, 1, 1,
+		func(_ []string, w int, i []int64, f []float64) {
+			dst[w].stories += i[0]
+			dst[w].storiesWeighted += f[0]
+		})
+	if err != nil {
+		return fmt.Errorf("stories: %w", err)
+	}
+	err = each(`SELECT `+cols([]string{"articles"}, nil)+` FROM hourly_articles WHERE`+hourRange, 0, 1, 0,
+		func(_ []string, w int, i []int64, _ []float64) { dst[w].articles += i[0] })
+	if err != nil {
+		return fmt.Errorf("articles: %w", err)
+	}
+	themeInts, themeFloats := []string{"n", "flagged"}, []string{"flagged_weight", "score"}
+	toTheme := func(i []int64, f []float64) themeSum {
+		return themeSum{n: i[0], flagged: i[1], flaggedWeighted: f[0], score: f[1]}
+	}
+	err = each(`SELECT theme, `+cols(themeInts, themeFloats)+` FROM hourly_themes
+		WHERE lexicon_version = ?3 AND`+hourRange+` GROUP BY theme`, 1, 2, 2,
+		func(k []string, w int, i []int64, f []float64) { sumInto(dst[w].themes, k[0], toTheme(i, f), 1) })
+	if err != nil {
+		return fmt.Errorf("themes: %w", err)
+	}
+	if len(a.dyads) > 0 {
+		inDyads := ` AND dyad IN (` + a.dyadList(4) + `)`
+		err = each(`SELECT dyad, `+cols([]string{"stories"}, []string{"weight"})+` FROM hourly_dyads
+			WHERE lexicon_version = ?3 AND`+hourRange+inDyads+` GROUP BY dyad`, 1, 1, 1,
+			func(k []string, w int, i []int64, f []float64) {
+				dst[w].dyadStories[k[0]] += i[0]
+				dst[w].dyadWeighted[k[0]] += f[0]
+			})
+		if err != nil {
+			return fmt.Errorf("dyads: %w", err)
+		}
+		err = each(`SELECT dyad, theme, `+cols(themeInts, themeFloats)+` FROM hourly_dyad_themes
+			WHERE lexicon_version = ?3 AND`+hourRange+inDyads+` GROUP BY dyad, theme`, 2, 2, 2,
+			func(k []string, w int, i []int64, f []float64) {
+				sumInto(dst[w].dyadThemes, [2]string{k[0], k[1]}, toTheme(i, f), 1)
+			})
+		if err != nil {
+			return fmt.Errorf("dyad themes: %w", err)
+		}
+	}
+	err = each(`SELECT feed_id, `+cols([]string{"articles"}, nil)+` FROM hourly_feeds
+		WHERE`+hourRange+` GROUP BY feed_id`, 1, 1, 0,
+		func(k []string, w int, i []int64, _ []float64) { dst[w].feeds[k[0]] += i[0] })
+	if err != nil {
+		return fmt.Errorf("feeds: %w", err)
+	}
+	err = each(`SELECT feed_id, theme, `+cols([]string{"flagged"}, nil)+` FROM hourly_feed_themes
+		WHERE lexicon_version = ?3 AND`+hourRange+` GROUP BY feed_id, theme`, 2, 1, 0,
+		func(k []string, w int, i []int64, _ []float64) { dst[w].feedThemes[[2]string{k[0], k[1]}] += i[0] })
+	if err != nil {
+		return fmt.Errorf("feed themes: %w", err)
+	}
+	return nil
 }
 
 // prefill reads the themes known for the lexicon version and the names of
-// the active feeds by id (as text, the form each passes keys in), which
+// the active feeds by id (as text, the form the queries return), which
 // every window reports even when zero.
-func (q *statsQuery) prefill(ctx context.Context) (themes []string, feedNames map[string]string, err error) {
-	err = eachRow(ctx, q.tx, `SELECT theme FROM lexicon_themes WHERE version = `+q.version+` ORDER BY theme`, q.args,
+func (a *windowAgg) prefill(ctx context.Context) (themes []string, feedNames map[string]string, err error) {
+	err = eachRow(ctx, a.tx, `SELECT theme FROM lexicon_themes WHERE version = ? ORDER BY theme`, []any{a.version},
 		func(rows *sql.Rows) error {
 			var t string
 			err := rows.Scan(&t)
@@ -260,7 +467,7 @@ func (q *statsQuery) prefill(ctx context.Context) (themes []string, feedNames ma
 		return nil, nil, err
 	}
 	feedNames = map[string]string{}
-	err = eachRow(ctx, q.tx, `SELECT id, name FROM feeds WHERE active = 1`, nil, func(rows *sql.Rows) error {
+	err = eachRow(ctx, a.tx, `SELECT id, name FROM feeds WHERE active = 1`, nil, func(rows *sql.Rows) error {
 		var id, name string
 		err := rows.Scan(&id, &name)
 		feedNames[id] = name
@@ -269,41 +476,72 @@ func (q *statsQuery) prefill(ctx context.Context) (themes []string, feedNames ma
 	return themes, feedNames, err
 }
 
-// each runs "SELECT keys..., aggs for window 1..., aggs for window 2... rest"
-// where each agg is a format string whose %[1]s is the window's start
-// parameter, and calls fn for each row and window with the row's keys and
-// that window's aggregate values.
-func (q *statsQuery) each(ctx context.Context, keys, aggs []string, rest string, fn func(keys []string, window int, v []value)) error {
-	cols := append([]string(nil), keys...)
-	for w := 0; w < q.n; w++ {
-		for _, a := range aggs {
-			cols = append(cols, fmt.Sprintf(a, fmt.Sprintf("?%d", w+3)))
+// finishWindows turns the sums into WindowStats. Every window reports the
+// known themes, the watched dyads and the active feeds, zero when empty,
+// plus any other theme found in any window (the largest one holds them all).
+func finishWindows(windows []time.Duration, sums []*windowSums, themes []string, feedNames map[string]string, dyads map[string]bool) []WindowStats {
+	allThemes := map[string]bool{}
+	for _, t := range themes {
+		allThemes[t] = true
+	}
+	dyadThemes := map[[2]string]bool{}
+	feedThemes := map[[2]string]bool{}
+	for _, s := range sums {
+		for t, v := range s.themes {
+			if v.n > 0 {
+				allThemes[t] = true
+			}
 		}
-	}
-	query := "SELECT " + strings.Join(cols, ", ") + " " + rest
-	keyVals := make([]string, len(keys))
-	vals := make([]value, q.n*len(aggs))
-	dest := make([]any, 0, len(cols))
-	for i := range keyVals {
-		dest = append(dest, &keyVals[i])
-	}
-	for w := 0; w < q.n; w++ {
-		for j, a := range aggs {
-			v := &vals[w*len(aggs)+j]
-			if strings.HasPrefix(a, "COUNT(") {
-				dest = append(dest, &v.i)
-			} else {
-				dest = append(dest, &v.f)
+		for k, v := range s.dyadThemes {
+			if v.n > 0 {
+				dyadThemes[k] = true
+			}
+		}
+		for k, v := range s.feedThemes {
+			if v > 0 {
+				feedThemes[k] = true
 			}
 		}
 	}
-	return eachRow(ctx, q.tx, query, q.args, func(rows *sql.Rows) error {
-		if err := rows.Scan(dest...); err != nil {
-			return err
+	toAgg := func(t *themeSum) ThemeAgg {
+		if t == nil {
+			return ThemeAgg{}
 		}
-		for w := 0; w < q.n; w++ {
-			fn(keyVals, w, vals[w*len(aggs):(w+1)*len(aggs)])
+		return ThemeAgg{Flagged: t.flagged, FlaggedWeighted: t.flaggedWeighted, ScoreSum: t.score}
+	}
+	out := make([]WindowStats, len(windows))
+	for i, w := range windows {
+		s := sums[i]
+		ws := WindowStats{Window: w, Stories: s.stories, StoriesWeighted: s.storiesWeighted, Articles: s.articles,
+			Themes: map[string]ThemeAgg{}, Dyads: map[string]DyadAgg{}, Feeds: map[string]FeedWindow{}}
+		for t := range allThemes {
+			ws.Themes[t] = toAgg(s.themes[t])
 		}
-		return nil
-	})
+		for key := range dyads {
+			da := DyadAgg{Stories: s.dyadStories[key], StoriesWeighted: s.dyadWeighted[key], Themes: map[string]ThemeAgg{}}
+			for _, t := range themes {
+				da.Themes[t] = ThemeAgg{}
+			}
+			ws.Dyads[key] = da
+		}
+		for k := range dyadThemes {
+			if da, ok := ws.Dyads[k[0]]; ok {
+				da.Themes[k[1]] = toAgg(s.dyadThemes[k])
+			}
+		}
+		for id, name := range feedNames {
+			fw := FeedWindow{Articles: s.feeds[id], Flagged: map[string]int64{}}
+			for _, t := range themes {
+				fw.Flagged[t] = 0
+			}
+			ws.Feeds[name] = fw
+		}
+		for k := range feedThemes {
+			if name, ok := feedNames[k[0]]; ok {
+				ws.Feeds[name].Flagged[k[1]] = s.feedThemes[k]
+			}
+		}
+		out[i] = ws
+	}
+	return out
 }
