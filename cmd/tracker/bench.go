@@ -30,6 +30,7 @@ import (
 	"github.com/tensiontracker/tracker/internal/feeds"
 	"github.com/tensiontracker/tracker/internal/ingest"
 	"github.com/tensiontracker/tracker/internal/metrics"
+	"github.com/tensiontracker/tracker/internal/scoring"
 	"github.com/tensiontracker/tracker/internal/store"
 )
 
@@ -111,24 +112,12 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := os.WriteFile(cfgPath, []byte(cfgText), 0o644); err != nil {
 		return err
 	}
-	cfg, err := config.Load(cfgPath)
+	b, err := openBench(ctx, cfgPath)
 	if err != nil {
 		return err
 	}
-	scorer, err := newScorer(cfg)
-	if err != nil {
-		return err
-	}
-	db, err := store.Open(ctx, cfg.Global.DatabasePath)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if err := db.SyncFeeds(ctx, feedMetas(cfg)); err != nil {
-		return err
-	}
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	p := ingest.NewPipeline(feeds.NewFetcher(fetcherOptions(cfg), nil), db, scorer, metrics.NewFetch(metrics.NewRegistry(), false), quiet, time.Hour)
+	defer b.db.Close()
+	cfg, db, scorer, p := b.cfg, b.db, b.scorer, b.pipeline
 
 	cycle := func(name string) (time.Duration, error) {
 		ioBefore := procIO()
@@ -423,4 +412,38 @@ func benchStorage(ctx context.Context, stdout io.Writer, db *store.DB, version s
 	fmt.Fprintf(stdout, "scrape:          %.1f ms for the window aggregates of 1h, 24h, 7d over %d articles (best of 3)\n",
 		float64(best.Microseconds())/1e3, n)
 	return nil
+}
+
+// benchRig is what both bench scenarios run on: the config written for them,
+// a fresh database with its feeds, and a quiet pipeline (no logs, a private
+// metrics registry).
+type benchRig struct {
+	cfg      *config.Config
+	db       *store.DB
+	scorer   *scoring.Scorer
+	pipeline *ingest.Pipeline
+}
+
+// openBench loads the bench config at cfgPath and opens its database; the
+// caller closes rig.db.
+func openBench(ctx context.Context, cfgPath string) (*benchRig, error) {
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		return nil, err
+	}
+	scorer, err := newScorer(cfg)
+	if err != nil {
+		return nil, err
+	}
+	db, err := store.Open(ctx, cfg.Global.DatabasePath)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.SyncFeeds(ctx, feedMetas(cfg)); err != nil {
+		db.Close()
+		return nil, err
+	}
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	p := ingest.NewPipeline(feeds.NewFetcher(fetcherOptions(cfg), nil), db, scorer, metrics.NewFetch(metrics.NewRegistry(), false), quiet, time.Hour)
+	return &benchRig{cfg: cfg, db: db, scorer: scorer, pipeline: p}, nil
 }

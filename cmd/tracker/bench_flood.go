@@ -6,15 +6,12 @@ import (
 	"fmt"
 	"html"
 	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/tensiontracker/tracker/internal/config"
-	"github.com/tensiontracker/tracker/internal/feeds"
 	"github.com/tensiontracker/tracker/internal/ingest"
-	"github.com/tensiontracker/tracker/internal/metrics"
 	"github.com/tensiontracker/tracker/internal/store"
 )
 
@@ -111,24 +108,12 @@ func benchFlood(ctx context.Context, base, workDir string, n int, stdout io.Writ
 	if err := os.WriteFile(cfgPath, []byte(cfgText), 0o644); err != nil {
 		return err
 	}
-	cfg, err := config.Load(cfgPath)
+	b, err := openBench(ctx, cfgPath)
 	if err != nil {
 		return err
 	}
-	scorer, err := newScorer(cfg)
-	if err != nil {
-		return err
-	}
-	db, err := store.Open(ctx, cfg.Global.DatabasePath)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if err := db.SyncFeeds(ctx, feedMetas(cfg)); err != nil {
-		return err
-	}
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	p := ingest.NewPipeline(feeds.NewFetcher(fetcherOptions(cfg), nil), db, scorer, metrics.NewFetch(metrics.NewRegistry(), false), quiet, time.Hour)
+	defer b.db.Close()
+	cfg, db, p := b.cfg, b.db, b.pipeline
 	small := func(round int) config.Feed {
 		f := cfg.Feeds[1]
 		f.URL = fmt.Sprintf("%s/small/%d", base, round)
